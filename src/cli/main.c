@@ -1,0 +1,106 @@
+/*
+ * main.c - `vigil`, one binary with subcommands (like git). The command table
+ * below is the only list of subcommands; usage and `vigil help` come from it.
+ */
+#include "cli/commands.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "run the whole service (collector, detectors, desk) from one config",
+	  "vigil run [-c CONFIG] [-r CAPTURE ...]" },
+	{ "collect", cmd_collect, "receive NetFlow/IPFIX and store the flows",
+	  "vigil collect [-c CONFIG] [-w STOREDIR] [-p PORT] [-r CAPTURE ...]" },
+	{ "flows", cmd_flows, "query flows in nfdump's filter syntax, top-N reports",
+	  "vigil flows [-r CAPTURE | -R STOREDIR] [-t FROM[-TO]] [-s KEY[/ORDER]] [-n N] "
+	  "[-o table|csv|json] ['FILTER']" },
+	{ "store", cmd_store, "inspect, verify and expire the flow store",
+	  "vigil store info|verify|expire [-R STOREDIR] [--max-age AGE] [--max-size BYTES]" },
+	{ "detect", cmd_detect, "find scans, DoS, amplifiers and list hits in flows",
+	  "vigil detect [-r CAPTURE ... | -R STOREDIR] [-t FROM-TO] --network CIDR ... "
+	  "--list FILE ... [-c CONFIG]" },
+	{ "intel", cmd_intel, "load, check and look up threat lists",
+	  "vigil intel check|lookup [--list [FORMAT:]FILE ...] [IP ...]" },
+	{ "whois", cmd_whois, "who is responsible for an address (RPSL, local sites)",
+	  "vigil whois [--rpsl FILE ...] [--sites FILE] IP ... [-o json] | vigil whois import ..." },
+	{ "incident", cmd_incident, "the incident desk: list, show, change, ingest, verify",
+	  "vigil incident list|show|new|set|note|merge|split|link|resolve|reject|verify|ingest "
+	  "[--desk URL] ..." },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: vigil [-v] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "  %-10s %s\n", "help", "help on a command: vigil help COMMAND");
+	fprintf(out, "  %-10s %s\n", "version", "print the version");
+	fprintf(out, "\nSee vigil(1) and vigil.conf(5).\n");
+}
+
+int cli_help(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(commands[i].name, name) == 0) {
+			printf("vigil %s - %s\n\nusage: %s\n\nSee vigil(1) for the details.\n",
+			       commands[i].name, commands[i].summary, commands[i].usage);
+			return 0;
+		}
+	}
+	fprintf(stderr, "vigil: no such command: %s\n", name);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-v"))
+			log_set_level(log_get_level() < LOG_LVL_DEBUG ? log_get_level() + 1 : LOG_LVL_DEBUG);
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[i], "help")) {
+		if (i + 1 < argc)
+			return cli_help(argv[i + 1]);
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[i], "version") || !strcmp(argv[i], "--version")) {
+		printf("vigil %s\n", VIGIL_VERSION);
+		return 0;
+	}
+	for (size_t c = 0; c < NCOMMANDS; c++) {
+		if (strcmp(commands[c].name, argv[i]) == 0) {
+			if (i + 1 < argc && (!strcmp(argv[i + 1], "-h") || !strcmp(argv[i + 1], "--help")))
+				return cli_help(argv[i]);
+			return commands[c].fn(argc - i, argv + i);
+		}
+	}
+	fprintf(stderr, "vigil: unknown command '%s'\n\n", argv[i]);
+	usage(stderr);
+	return 2;
+}
