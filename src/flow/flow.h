@@ -45,6 +45,25 @@ static inline uint64_t flow_scaled_bytes(const struct flow *f)
 	return f->bytes * (f->sampling ? f->sampling : 1);
 }
 
+/*
+ * The columns of a flow, for stages that work column-wise (the store keeps
+ * one compressed column per field; the query engine filters on columns).
+ * Each column is an array of the struct flow member's type:
+ *   int64_t: FIRST, LAST; struct vaddr: SRC..EXPORTER; uint64_t: PACKETS, BYTES;
+ *   uint32_t: SAMPLING..DOMAIN; uint16_t: SPORT..XDPORT; uint8_t: PROTO..VERSION.
+ */
+enum flow_col {
+	FLOW_COL_FIRST, FLOW_COL_LAST,
+	FLOW_COL_SRC, FLOW_COL_DST, FLOW_COL_XSRC, FLOW_COL_XDST, FLOW_COL_NEXTHOP, FLOW_COL_EXPORTER,
+	FLOW_COL_PACKETS, FLOW_COL_BYTES,
+	FLOW_COL_SAMPLING, FLOW_COL_SRC_AS, FLOW_COL_DST_AS, FLOW_COL_IN_IF, FLOW_COL_OUT_IF,
+	FLOW_COL_DOMAIN,
+	FLOW_COL_SPORT, FLOW_COL_DPORT, FLOW_COL_XSPORT, FLOW_COL_XDPORT,
+	FLOW_COL_PROTO, FLOW_COL_TCP_FLAGS, FLOW_COL_TOS, FLOW_COL_NAT_EVENT, FLOW_COL_SRC_MASK,
+	FLOW_COL_DST_MASK, FLOW_COL_DIRECTION, FLOW_COL_VERSION,
+	FLOW_NCOLS
+};
+
 /* Receives decoded flows in batches; the array is only valid during the call. */
 typedef void (*flow_emit_fn)(void *ctx, const struct flow *flows, size_t n);
 
