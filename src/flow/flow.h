@@ -119,4 +119,15 @@ void flow_decoder_stats(const struct flow_decoder *d,
 long flow_pcap_read(const char *path, struct flow_decoder *d, flow_emit_fn emit, void *ctx,
 		    char *err, size_t errlen);
 
+/* What flow_pcap_read saw, summed over the decoder's life. */
+struct flow_pcap_stats {
+	uint64_t frames;      /* captured frames read */
+	uint64_t udp;         /* UDP datagrams found (IPv4 or IPv6) */
+	uint64_t exports;     /* datagrams that looked like NetFlow/IPFIX and were decoded */
+	uint64_t fragments;   /* IP fragments skipped (not reassembled) */
+	uint64_t skipped;     /* frames of other link types/protocols or truncated */
+};
+
+void flow_decoder_pcap_stats(const struct flow_decoder *d, struct flow_pcap_stats *out);
+
 #endif
