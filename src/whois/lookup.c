@@ -1,0 +1,213 @@
+/*
+ * lookup.c - resolving an address against the constituency model: the most
+ * specific inetnum/inet6num, then org -> organisation, abuse-c -> role or
+ * person abuse-mailbox (the net's own abuse-c first, then its org's, then
+ * the same up the enclosing nets), mnt-irt -> irt (also inherited), origin
+ * AS from the most specific route, and the sites table on top, overriding
+ * the fields it sets. Read-only on the model, so any number of threads may
+ * look up at once; nothing is allocated.
+ */
+#include "whois/model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *S(const struct whois_db *db, uint32_t off)
+{
+	return off ? db->a.p + off : NULL;
+}
+
+static struct whois_src src(const struct whois_db *db, const char *cls, uint32_t key,
+			    uint32_t file, uint32_t line)
+{
+	struct whois_src s = { cls, db->a.p + key, db->a.p + db->files.v[file], line };
+	return s;
+}
+
+static void apply_site(const struct whois_db *db, uint32_t si, struct whois_result *out)
+{
+	const struct w_sitepfx *p = &db->sitepfx.v[si];
+	const struct w_site *s = &db->sites.v[p->site];
+	struct whois_src base = src(db, "site", s->id, s->file, p->line);
+
+	if (!out->found) {
+		out->lo = p->lo;
+		out->hi = p->hi;
+	}
+	out->found = true;
+	out->is_ours = true;
+	out->site = S(db, s->id);
+	out->src_site = base;
+	if (p->nat) {
+		out->is_nat_gateway = true;
+		out->src_nat = base;
+	}
+	if (s->name) {
+		out->org_name = S(db, s->name);
+		out->src_org = src(db, "site", s->id, s->file, s->line_name);
+	}
+	if (s->abuse) {
+		out->abuse_mailbox = S(db, s->abuse);
+		out->src_abuse = src(db, "site", s->id, s->file, s->line_abuse);
+	}
+	if (s->contact || s->phone) {
+		if (s->contact)
+			out->contact = S(db, s->contact);
+		if (s->phone)
+			out->phone = S(db, s->phone);
+		out->src_contact = src(db, "site", s->id, s->file, s->line_contact ? s->line_contact : s->line);
+	}
+	out->pgp = S(db, s->pgp);
+	out->language = S(db, s->language);
+	out->format = S(db, s->format);
+	out->batch = S(db, s->batch);
+}
+
+static void apply_net(const struct whois_db *db, uint32_t ni, struct whois_result *out)
+{
+	const struct w_net *n = &db->nets.v[ni];
+	uint32_t org = W_NONE, abuse = W_NONE, irt = W_NONE;
+
+	out->found = true;
+	out->lo = n->lo;
+	out->hi = n->hi;
+	out->netname = S(db, n->netname);
+	out->country = S(db, n->country);
+	out->src_net = src(db, addr_is_v4(&n->lo) ? "inetnum" : "inet6num", n->key, n->file, n->line);
+	for (uint32_t i = ni, d = 0; i != W_NONE && d < W_MAX_DEPTH; i = db->nets.v[i].parent, d++) {
+		const struct w_net *x = &db->nets.v[i];
+		if (org == W_NONE && x->org != W_NONE)
+			org = x->org;
+		if (abuse == W_NONE) {
+			if (x->abuse != W_NONE && db->contacts.v[x->abuse].abuse_mailbox)
+				abuse = x->abuse;
+			else if (x->org != W_NONE && db->orgs.v[x->org].abuse != W_NONE &&
+				 db->contacts.v[db->orgs.v[x->org].abuse].abuse_mailbox)
+				abuse = db->orgs.v[x->org].abuse;
+		}
+		if (irt == W_NONE && x->irt != W_NONE)
+			irt = x->irt;
+		if (org != W_NONE && abuse != W_NONE && irt != W_NONE)
+			break;
+	}
+	if (org != W_NONE) {
+		const struct w_org *g = &db->orgs.v[org];
+		out->org_id = S(db, g->key);
+		out->org_name = S(db, g->name);
+		out->src_org = src(db, "organisation", g->key, g->file, g->line);
+		if (!out->country)
+			out->country = S(db, g->country);
+		if (g->email || g->phone) {
+			out->contact = S(db, g->email);
+			out->phone = S(db, g->phone);
+			out->src_contact = out->src_org;
+		}
+	}
+	if (abuse != W_NONE) {
+		const struct w_contact *c = &db->contacts.v[abuse];
+		out->abuse_mailbox = S(db, c->abuse_mailbox);
+		out->src_abuse = src(db, c->is_role ? "role" : "person", c->key, c->file, c->line);
+		if (c->phone) {
+			out->phone = S(db, c->phone);
+			out->src_contact = out->src_abuse;
+			if (!out->contact)
+				out->contact = S(db, c->email);
+		}
+	}
+	if (irt != W_NONE) {
+		const struct w_irt *t = &db->irts.v[irt];
+		out->irt = S(db, t->key);
+		out->irt_abuse_mailbox = S(db, t->abuse_mailbox);
+		out->irt_email = S(db, t->email);
+		out->irt_signature = S(db, t->signature);
+		out->irt_encryption = S(db, t->encryption);
+		out->src_irt = src(db, "irt", t->key, t->file, t->line);
+		if (!out->abuse_mailbox) {
+			out->abuse_mailbox = out->irt_abuse_mailbox;
+			out->src_abuse = out->src_irt;
+		}
+	}
+}
+
+static void apply_route(const struct whois_db *db, uint32_t ri, struct whois_result *out)
+{
+	const struct w_route *r = &db->routes.v[ri];
+
+	out->src_route = src(db, addr_is_v4(&r->lo) ? "route" : "route6", r->key, r->file, r->line);
+	for (uint32_t i = ri; i != W_NONE && out->nasn < WHOIS_MAX_AS; i = db->routes.v[i].next)
+		out->asn[out->nasn++] = db->routes.v[i].asn;
+	uint32_t ai = w_map_get(&db->aut_by_asn, out->asn[0]);
+	if (ai != W_NONE)
+		out->as_name = S(db, db->auts.v[ai].name);
+	if (!out->found) {
+		out->lo = r->lo;
+		out->hi = r->hi;
+	}
+	out->found = true;
+}
+
+bool whois_lookup(const struct whois_db *db, const struct vaddr *a, struct whois_result *out)
+{
+	uint32_t ni, ri, si;
+
+	memset(out, 0, sizeof(*out));
+	if (addr_is_v4(a)) {
+		uint32_t v4 = addr_v4(a);
+		ni = lpm_lookup_v4(db->net_lpm, v4);
+		ri = lpm_lookup_v4(db->route_lpm, v4);
+		si = db->sitepfx.n ? lpm_lookup_v4(db->site_lpm, v4) : LPM_NONE;
+	} else {
+		ni = lpm_lookup(db->net_lpm, a);
+		ri = lpm_lookup(db->route_lpm, a);
+		si = db->sitepfx.n ? lpm_lookup(db->site_lpm, a) : LPM_NONE;
+	}
+	if (ni != LPM_NONE)
+		apply_net(db, ni, out);
+	if (ri != LPM_NONE)
+		apply_route(db, ri, out);
+	if (si != LPM_NONE)
+		apply_site(db, si, out);
+	return out->found;
+}
+
+char *whois_src_format(const struct whois_src *s, char *buf, size_t len)
+{
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!s->cls)
+		return buf;
+	if (strcmp(s->cls, "site") == 0)
+		snprintf(buf, len, "%s line %u (site %s)", s->file, (unsigned)s->line, s->key);
+	else
+		snprintf(buf, len, "%s %s (%s line %u)", s->cls, s->key, s->file, (unsigned)s->line);
+	return buf;
+}
+
+char *whois_range_format(const struct whois_result *r, char *buf)
+{
+	struct vprefix p;
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+	int len = -1;
+
+	/* a prefix when hi = lo | ones(128 - len) and lo has those bits clear */
+	for (int l = 0; l <= 128 && len < 0; l++) {
+		bool ok = true;
+		for (int i = 0; i < 16 && ok; i++) {
+			int bits = l - i * 8; /* network bits in this byte */
+			uint8_t host = bits >= 8 ? 0 : bits <= 0 ? 0xff : (uint8_t)(0xff >> bits);
+			if ((r->lo.b[i] & host) != 0 || (r->hi.b[i] & host) != host ||
+			    (r->lo.b[i] & (uint8_t)~host) != (r->hi.b[i] & (uint8_t)~host))
+				ok = false;
+		}
+		if (ok)
+			len = l;
+	}
+	if (len >= 0 && (!addr_is_v4(&r->lo) || len >= 96)) {
+		p.addr = r->lo;
+		p.len = (uint8_t)len;
+		return prefix_format(&p, buf);
+	}
+	snprintf(buf, WHOIS_RANGE_STRLEN, "%s - %s", addr_format(&r->lo, a), addr_format(&r->hi, b));
+	return buf;
+}
