@@ -1,0 +1,137 @@
+/*
+ * desk.h - the incident desk: reports come in (detector events, later mails
+ * and feeds), readable rules turn them into incidents, analysts work the
+ * incidents (states as in RTIR: new, open, stalled, blocked, resolved,
+ * rejected), and every change lands in a hash-chained audit log. One API over
+ * two backends chosen by URL: "sqlite:PATH" (default) and "postgresql://...".
+ *
+ * All functions return 0 (or a count) or a negative enum vigil_err; those
+ * that take err/errlen write a sentence for a person there on failure.
+ * A struct desk is used by one thread at a time.
+ */
+#ifndef VIGIL_DESK_DESK_H
+#define VIGIL_DESK_DESK_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/addr.h"
+#include "util/event.h"
+
+struct desk;
+
+#define DESK_DEFAULT_URL "sqlite:./var/desk.sqlite"
+#define DESK_DEFAULT_WINDOW_MS (24LL * 3600 * 1000)
+#define DESK_DEFAULT_RECURRENCE_MS (7LL * 24 * 3600 * 1000)
+
+struct desk_incident {
+	int64_t id;
+	int64_t parent_id;   /* 0: none */
+	int64_t merged_into; /* 0: not merged */
+	char kind[24];
+	char state[12];
+	char owner[64];
+	char site[128];
+	char subject[256];
+	char host[ADDR_STRLEN];
+	char peer[ADDR_STRLEN];
+	int64_t first_seen, last_seen, created, updated, resolved_at; /* ms */
+	int64_t events, dups;
+	char query[512];
+};
+
+/* Open (and create or migrate) the desk at url. The caller frees with desk_close(). */
+int desk_open(const char *url, struct desk **out, char *err, size_t errlen);
+void desk_close(struct desk *d);
+/* The backend name, "sqlite" or "postgresql". */
+const char *desk_backend(const struct desk *d);
+/* Who the audit log names for changes (default $USER, else "vigil"). Copied. */
+void desk_set_actor(struct desk *d, const char *actor);
+/* Aggregation windows in ms (<= 0 keeps the default). */
+void desk_set_windows(struct desk *d, int64_t window_ms, int64_t recurrence_ms);
+/* Site of an address (constituency): write it into site (NUL-terminated) and
+ * return 0, or return non-zero for "unknown". Without a lookup sites are "". */
+typedef int (*desk_site_fn)(void *ctx, const struct vaddr *a, char *site, size_t n);
+void desk_set_site_lookup(struct desk *d, desk_site_fn fn, void *ctx);
+
+/* ---- ingest (rules: docs/internals/desk.md) ---- */
+struct desk_ingest_stats {
+	uint64_t events;      /* accepted lines (new + duplicates) */
+	uint64_t new_incidents, joined, reopened, duplicates;
+	uint64_t bad;         /* lines skipped as malformed */
+};
+
+/* A batch: begin, add events, commit. Nothing is durable (or acknowledged)
+ * before desk_ingest_commit() returned 0. raw is the event's JSON as received
+ * (stored as the report); source names where it came from. */
+int desk_ingest_begin(struct desk *d);
+int desk_ingest_event(struct desk *d, const struct event *e, const char *raw, size_t rawlen,
+		      const char *source, struct desk_ingest_stats *st);
+/* Commit the batch; when pos_key is non-NULL also store (pos_file, pos_off)
+ * as the follow position of pos_key in the same transaction. */
+int desk_ingest_commit(struct desk *d, const char *pos_key, const char *pos_file, int64_t pos_off);
+void desk_ingest_rollback(struct desk *d);
+/* Read event JSON lines from fd (named name in messages) until end of file
+ * in batches of up to 1000 events or 200 ms (also committed whenever input
+ * pauses); after each COMMIT calls ack(ctx, totals) if given. Bad lines go to
+ * stderr as "name:line: reason", are counted and skipped. */
+int desk_ingest_stream(struct desk *d, int fd, const char *name, struct desk_ingest_stats *st,
+		       void (*ack)(void *ctx, const struct desk_ingest_stats *st), void *ctx);
+/* Follow a directory of events-*.jsonl files (lexicographic = time order),
+ * ingesting complete lines and storing the position with each batch, until
+ * *stop becomes non-zero. Resumes from the stored position. */
+int desk_follow(struct desk *d, const char *dir, volatile sig_atomic_t *stop,
+		struct desk_ingest_stats *st,
+		void (*ack)(void *ctx, const struct desk_ingest_stats *st), void *ctx);
+/* The stored follow position of dir ("" / 0 when none). */
+int desk_follow_position(struct desk *d, const char *dir, char *file, size_t n, int64_t *off);
+
+/* ---- incidents ---- */
+struct desk_filter {
+	const char *state, *kind, *site, *host, *owner; /* NULL: any */
+	int64_t since_ms; /* last_seen >= since_ms; 0: any */
+	int64_t limit;    /* 0: no limit */
+	bool include_merged;
+};
+
+/* Calls fn for every matching incident, newest first; stops if fn returns non-zero. */
+int desk_list(struct desk *d, const struct desk_filter *f,
+	      int (*fn)(void *ctx, const struct desk_incident *inc), void *ctx);
+int desk_get(struct desk *d, int64_t id, struct desk_incident *out);
+/* One incident as a JSON object (new reference; NULL when out of memory). */
+json_t *desk_incident_json(const struct desk_incident *inc);
+/* Everything about one incident as a JSON object (caller json_decref()s):
+ * the incident, children, hosts, links, events (evidence), reports,
+ * investigations, blocks and its audit trail. */
+int desk_show(struct desk *d, int64_t id, json_t **out);
+
+int desk_incident_new(struct desk *d, const char *kind, const char *host, const char *site,
+		      const char *subject, int64_t *id);
+/* Set one field: state, owner, site, subject or parent. A state change
+ * follows the workflow (new -> open -> stalled|blocked -> resolved, any ->
+ * rejected, resolved|rejected -> open); others give VIGIL_ESTATE with a
+ * reason in err. */
+int desk_incident_set(struct desk *d, int64_t id, const char *field, const char *value,
+		      char *err, size_t errlen);
+/* An internal note (direction "note") or correspondence ("in"/"out" with a correspondent). */
+int desk_incident_note(struct desk *d, int64_t id, const char *direction,
+		       const char *correspondent, const char *subject, const char *body);
+/* A block (countermeasure) record: add (active) or mark removed. No enforcement here. */
+int desk_incident_block(struct desk *d, int64_t id, const char *target, const char *reason,
+			bool remove);
+/* Merge ids[1..n) into ids[0]: events move, the others are marked merged. */
+int desk_incident_merge(struct desk *d, const int64_t *ids, size_t n, char *err, size_t errlen);
+/* Move the events of the given hosts to a new incident (same kind); *newid gets its id. */
+int desk_incident_split(struct desk *d, int64_t id, const char *const *hosts, size_t nhosts,
+			int64_t *newid, char *err, size_t errlen);
+int desk_incident_link(struct desk *d, int64_t a, int64_t b, char *err, size_t errlen);
+
+/* Walk the audit chain. Returns 0 and *n entries when intact; VIGIL_ETAMPER
+ * with *bad_seq the first broken entry and a reason in err otherwise. */
+int desk_audit_verify(struct desk *d, int64_t *n, int64_t *bad_seq, char *err, size_t errlen);
+
+#endif

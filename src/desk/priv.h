@@ -1,0 +1,96 @@
+/*
+ * priv.h - what the files of src/desk share and nobody else sees: the
+ * struct desk itself, the prepared-statement cache, transactions with the
+ * audit-chain head locked, and the audit append.
+ */
+#ifndef VIGIL_DESK_PRIV_H
+#define VIGIL_DESK_PRIV_H
+
+#include "desk/db.h"
+#include "desk/desk.h"
+#include "util/sha256.h"
+
+#define DESK_MAXSTMT 64
+#define DESK_KEYCACHE 4096 /* slots of the per-batch incident cache (power of 2) */
+
+/* What a batch remembers about an incident it touched (flushed at commit). */
+struct desk_kc {
+	char key[160];
+	int64_t id;      /* 0: empty slot */
+	int64_t first_seen, last_seen, events, dups, joined;
+	int64_t base_events, base_dups; /* values when loaded */
+	bool dirty;
+};
+
+struct desk {
+	const struct db_ops *ops;
+	struct db *db;
+	char actor[64];
+	int64_t window_ms, recurrence_ms;
+	desk_site_fn site_fn;
+	void *site_ctx;
+	struct {
+		const char *sql; /* identity: the address of a static SQL string */
+		struct db_stmt *st;
+	} stmts[DESK_MAXSTMT];
+	size_t nstmts;
+	bool in_tx;
+	int64_t head_seq;
+	char head_hash[SHA256_HEXLEN];
+	bool head_dirty;
+	struct desk_kc *kc; /* DESK_KEYCACHE slots, used during an ingest batch */
+	size_t kc_used;
+};
+
+/* Copy src into dst[n], truncating; always NUL-terminates. */
+void desk_copy(char *dst, size_t n, const char *src);
+/* The cached statement for sql (a static string), reset and ready to bind; NULL on error. */
+struct db_stmt *desk_q(struct desk *d, const char *sql);
+int desk_bind_text(struct desk *d, struct db_stmt *st, int i, const char *s);
+int desk_bind_int(struct desk *d, struct db_stmt *st, int i, int64_t v);
+/* Run to completion (ignore rows); 0 or VIGIL_EDB. */
+int desk_run(struct desk *d, struct db_stmt *st);
+/* Step once: 1 row, 0 none, < 0 error (logged). */
+int desk_step(struct desk *d, struct db_stmt *st);
+
+/* Begin a write transaction and load (locking) the audit head. */
+int desk_tx_begin(struct desk *d);
+/* Write the audit head back and COMMIT. */
+int desk_tx_commit(struct desk *d);
+void desk_tx_rollback(struct desk *d);
+
+/* Append an audit entry (inside a transaction). detail is a JSON object text. */
+int desk_audit_add(struct desk *d, int64_t incident, const char *action, const char *detail);
+/* The hash of an audit row given its predecessor's (hex into out). */
+void desk_audit_hash(const char *prev, int64_t seq, int64_t time, const char *actor,
+		     int64_t incident, const char *action, const char *detail, char *out);
+
+#define INC_COLS "id, parent_id, merged_into, kind, state, owner, site, subject, host, peer," \
+		 " first_seen, last_seen, created, updated, resolved_at, events, dups, query"
+/* Fill inc from a row selected with INC_COLS. */
+void desk_row_incident(struct desk *d, struct db_stmt *st, struct desk_incident *inc);
+/* Append an audit entry whose detail is the JSON object o (stolen, may be NULL: ENOMEM). */
+int desk_audit_json(struct desk *d, int64_t id, const char *action, json_t *o);
+/* Load an incident row by id (inside or outside a transaction). */
+int desk_load(struct desk *d, int64_t id, struct desk_incident *inc);
+/* Create an incident row; *id gets its id. Audited as "create". */
+int desk_create(struct desk *d, const struct desk_incident *inc, const char *key,
+		const char *ckey, const char *why, int64_t *id);
+/* Change the state, audited as action with detail; checks nothing. */
+int desk_set_state(struct desk *d, int64_t id, const char *from, const char *to,
+		   const char *action, const char *note);
+/* Whether the workflow allows from -> to. */
+bool desk_transition_ok(const char *from, const char *to);
+/* Flush the per-batch incident cache into the incident rows. */
+int desk_kc_flush(struct desk *d);
+void desk_kc_clear(struct desk *d);
+/* The incident for event e (creating or reopening one as the rules say);
+ * *kc_out is its cache entry, *outcome 0 joined, 1 new, 2 reopened. */
+int desk_rules_apply(struct desk *d, const struct event *e, struct desk_kc **kc_out, int *outcome);
+/* Parse one event line and add it (bad lines: "name:lineno: reason" on stderr, counted). */
+int desk_ingest_line(struct desk *d, const char *line, size_t len, const char *name,
+		     uint64_t lineno, struct desk_ingest_stats *st);
+/* Link two incidents inside the current transaction (audited on both). */
+int desk_link_in_tx(struct desk *d, int64_t a, int64_t b);
+
+#endif

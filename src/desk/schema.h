@@ -1,0 +1,61 @@
+/*
+ * schema.h - the desk's tables, written once as a template (internal to
+ * src/desk). Each backend fills in its spelling of an auto-increment key and
+ * of a float column; the migration lists in sqlite.c and pg.c are built from
+ * these so the two schemas cannot drift apart.
+ *
+ * Times are int64 ms since the epoch (UTC), addresses are text as
+ * addr_format() writes them.
+ */
+#ifndef VIGIL_DESK_SCHEMA_H
+#define VIGIL_DESK_SCHEMA_H
+
+/* ID is "INTEGER PRIMARY KEY AUTOINCREMENT" or "BIGSERIAL PRIMARY KEY", REAL a float type. */
+#define DESK_SCHEMA_V1(ID, REAL)                                                              \
+	"CREATE TABLE incident (id " ID ", parent_id BIGINT, merged_into BIGINT,"             \
+	" key TEXT NOT NULL, ckey TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,"              \
+	" state TEXT NOT NULL, owner TEXT NOT NULL DEFAULT '', site TEXT NOT NULL DEFAULT '',"  \
+	" subject TEXT NOT NULL DEFAULT '', host TEXT NOT NULL DEFAULT '',"                   \
+	" peer TEXT NOT NULL DEFAULT '', first_seen BIGINT NOT NULL DEFAULT 0,"               \
+	" last_seen BIGINT NOT NULL DEFAULT 0, created BIGINT NOT NULL,"                      \
+	" updated BIGINT NOT NULL, resolved_at BIGINT NOT NULL DEFAULT 0,"                    \
+	" events BIGINT NOT NULL DEFAULT 0, dups BIGINT NOT NULL DEFAULT 0,"                  \
+	" query TEXT NOT NULL DEFAULT '');"                                                   \
+	"CREATE INDEX incident_key ON incident (key, id);"                                    \
+	"CREATE INDEX incident_ckey ON incident (ckey);"                                      \
+	"CREATE INDEX incident_state ON incident (state, id);"                                \
+	"CREATE INDEX incident_host ON incident (host);"                                      \
+	"CREATE INDEX incident_parent ON incident (parent_id);"                               \
+	"CREATE TABLE report (id " ID ", eid TEXT NOT NULL UNIQUE, source TEXT NOT NULL,"    \
+	" received BIGINT NOT NULL, raw TEXT NOT NULL);"                                      \
+	"CREATE TABLE event (id " ID ", eid TEXT NOT NULL UNIQUE, incident_id BIGINT NOT NULL," \
+	" kind TEXT NOT NULL, host TEXT NOT NULL, peer TEXT NOT NULL DEFAULT '',"             \
+	" port BIGINT NOT NULL DEFAULT -1, proto BIGINT NOT NULL DEFAULT -1,"                 \
+	" first_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL, flows BIGINT NOT NULL DEFAULT 0," \
+	" packets BIGINT NOT NULL DEFAULT 0, bytes BIGINT NOT NULL DEFAULT 0,"                \
+	" score " REAL " NOT NULL DEFAULT 0, why TEXT NOT NULL DEFAULT '',"                   \
+	" query TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',"                   \
+	" dups BIGINT NOT NULL DEFAULT 0);"                                                   \
+	"CREATE INDEX event_incident ON event (incident_id, id);"                             \
+	"CREATE INDEX event_host ON event (host);"                                            \
+	"CREATE TABLE link (a BIGINT NOT NULL, b BIGINT NOT NULL, created BIGINT NOT NULL,"   \
+	" PRIMARY KEY (a, b));"                                                               \
+	"CREATE TABLE investigation (id " ID ", incident_id BIGINT NOT NULL,"                \
+	" time BIGINT NOT NULL, actor TEXT NOT NULL, direction TEXT NOT NULL,"                \
+	" correspondent TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL DEFAULT '',"          \
+	" body TEXT NOT NULL DEFAULT '');"                                                    \
+	"CREATE INDEX investigation_incident ON investigation (incident_id);"                 \
+	"CREATE TABLE block (id " ID ", incident_id BIGINT NOT NULL, target TEXT NOT NULL,"  \
+	" reason TEXT NOT NULL DEFAULT '', state TEXT NOT NULL, actor TEXT NOT NULL,"         \
+	" time BIGINT NOT NULL, removed_at BIGINT NOT NULL DEFAULT 0);"                       \
+	"CREATE INDEX block_incident ON block (incident_id);"                                 \
+	"CREATE TABLE audit (seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, actor TEXT NOT NULL," \
+	" incident_id BIGINT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL,"           \
+	" prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"                                      \
+	"CREATE INDEX audit_incident ON audit (incident_id, seq);"                            \
+	"CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);" \
+	"INSERT INTO audit_head VALUES (1, 0, "                                               \
+	"'0000000000000000000000000000000000000000000000000000000000000000');"                \
+	"CREATE TABLE follow_pos (dir TEXT PRIMARY KEY, file TEXT NOT NULL, off BIGINT NOT NULL);"
+
+#endif
