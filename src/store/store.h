@@ -27,12 +27,14 @@ struct store_opts {
 	uint32_t block_rows;    /* flows per block at most, default 65536 (0 = default) */
 	int64_t flush_ms;       /* finish the block in progress at least this often, default 1000 */
 	enum store_codec codec; /* default STORE_ZSTD */
-	int level;              /* codec level, 0 = codec default */
-	int sync;               /* fdatasync finished blocks (default 1) */
+	int level;              /* codec level, 0 = codec default (zstd 3, lz4 fast) */
+	int sync;               /* fdatasync finished blocks: 0 or 1 = yes (default), -1 = no
+				 * (tests and benchmarks only: a crash may then lose blocks) */
 };
 
 struct store_writer_stats {
 	uint64_t flows, blocks, segments, bytes_written;
+	uint64_t flows_durable; /* flows in finished (written and synced) blocks */
 };
 
 struct store_writer;
@@ -50,7 +52,11 @@ void store_writer_get_stats(const struct store_writer *w, struct store_writer_st
 /* Flush, finish the segment and free. NULL is fine. */
 int store_writer_close(struct store_writer *w);
 
-/* Which flows a reader wants. Unset times: INT64_MIN / INT64_MAX. */
+/* Which flows a reader wants. Unset times: INT64_MIN / INT64_MAX.
+ * Blocks are selected when their [min first, max last] overlaps the range;
+ * rows inside a block are NOT filtered by store_reader_next_block() (check
+ * FIRST/LAST yourself); store_reader_next() does filter rows by time.
+ * Blocks come in segment (write) order; rows in a block in arrival order. */
 struct store_select {
 	int64_t from_ms, to_ms;       /* flows whose [first,last] overlaps this */
 	const struct vaddr *hosts;    /* if non-NULL: only segments whose index may hold */
@@ -60,6 +66,7 @@ struct store_select {
 struct store_reader_stats {
 	uint64_t segments, segments_skipped, blocks, blocks_skipped, bad_blocks, torn_tails, rows;
 	uint64_t bytes_read;
+	uint64_t bad_segments;  /* files whose header is unreadable */
 };
 
 struct store_reader;
@@ -90,5 +97,31 @@ struct store_expire_result {
  * oldest until the store is at most max_bytes (0 = no size limit). */
 int store_expire(const char *dir, int64_t max_age_ms, uint64_t max_bytes, int64_t now_ms,
 		 struct store_expire_result *res);
+
+/* One segment file as `vigil store info` and `verify` see it. */
+struct store_segment_info {
+	const char *path;
+	int open;                    /* still being written (NAME.seg.open): no footer yet */
+	int footer;                  /* has a valid footer */
+	int torn;                    /* trailing bytes are not a whole block */
+	int err;                     /* <0: the file header is unreadable (nothing else is set) */
+	int64_t start_ms, segment_ms; /* the wall-clock interval it was written in */
+	int64_t min_first, max_last; /* flow times; INT64_MAX / INT64_MIN when empty */
+	uint64_t rows, blocks, bytes;
+	uint64_t bad_blocks;         /* verify: blocks failing a checksum or decoding */
+	uint8_t codec;               /* enum store_codec the writer used */
+};
+
+/*
+ * Visit every segment of dir in time order (fn returning non-zero stops and
+ * is returned). With verify set, every block is read: header and column
+ * checksums checked and every column decoded; bad(ctx, path, block index,
+ * file offset, reason) is called for each failure (bad may be NULL).
+ * Returns 0, VIGIL_ENOTFOUND if dir does not exist, or another vigil_err.
+ */
+int store_scan(const char *dir, int verify, int (*fn)(void *ctx, const struct store_segment_info *si),
+	       void (*bad)(void *ctx, const char *path, uint64_t block, uint64_t offset,
+			   const char *why),
+	       void *ctx);
 
 #endif

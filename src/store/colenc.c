@@ -1,0 +1,350 @@
+/*
+ * colenc.c - how one column of a block becomes bytes and back: the column
+ * table (which struct flow member, which kind), the per-column encodings
+ * (constant, varint deltas, fixed-width byte planes, IPv4-only addresses)
+ * and the zstd / lz4 wrappers. The encodings turn the repetitive structure of
+ * flows into runs a general-purpose compressor sees: times become small
+ * deltas from the block's first time, a flow's end a delta from its start,
+ * addresses and ports are split into byte planes, constant columns cost one
+ * value.
+ */
+#include "store/store_int.h"
+#include "util/err.h"
+
+#include <lz4.h>
+#include <lz4hc.h>
+#include <stdlib.h>
+#include <zstd.h>
+
+#define COL(k, m, n) { k, offsetof(struct flow, m), sizeof(((struct flow *)0)->m), n }
+
+const struct col_def store_cols[FLOW_NCOLS] = {
+	[FLOW_COL_FIRST] = COL(K_FIRST, first_ms, "first"),
+	[FLOW_COL_LAST] = COL(K_LAST, last_ms, "last"),
+	[FLOW_COL_SRC] = COL(K_ADDR, src, "src"),
+	[FLOW_COL_DST] = COL(K_ADDR, dst, "dst"),
+	[FLOW_COL_XSRC] = COL(K_ADDR, xsrc, "xsrc"),
+	[FLOW_COL_XDST] = COL(K_ADDR, xdst, "xdst"),
+	[FLOW_COL_NEXTHOP] = COL(K_ADDR, nexthop, "nexthop"),
+	[FLOW_COL_EXPORTER] = COL(K_ADDR, exporter, "exporter"),
+	[FLOW_COL_PACKETS] = COL(K_U64, packets, "packets"),
+	[FLOW_COL_BYTES] = COL(K_U64, bytes, "bytes"),
+	[FLOW_COL_SAMPLING] = COL(K_U32, sampling, "sampling"),
+	[FLOW_COL_SRC_AS] = COL(K_U32, src_as, "src_as"),
+	[FLOW_COL_DST_AS] = COL(K_U32, dst_as, "dst_as"),
+	[FLOW_COL_IN_IF] = COL(K_U32, in_if, "in_if"),
+	[FLOW_COL_OUT_IF] = COL(K_U32, out_if, "out_if"),
+	[FLOW_COL_DOMAIN] = COL(K_U32, domain, "domain"),
+	[FLOW_COL_SPORT] = COL(K_U16, sport, "sport"),
+	[FLOW_COL_DPORT] = COL(K_U16, dport, "dport"),
+	[FLOW_COL_XSPORT] = COL(K_U16, xsport, "xsport"),
+	[FLOW_COL_XDPORT] = COL(K_U16, xdport, "xdport"),
+	[FLOW_COL_PROTO] = COL(K_U8, proto, "proto"),
+	[FLOW_COL_TCP_FLAGS] = COL(K_U8, tcp_flags, "tcp_flags"),
+	[FLOW_COL_TOS] = COL(K_U8, tos, "tos"),
+	[FLOW_COL_NAT_EVENT] = COL(K_U8, nat_event, "nat_event"),
+	[FLOW_COL_SRC_MASK] = COL(K_U8, src_mask, "src_mask"),
+	[FLOW_COL_DST_MASK] = COL(K_U8, dst_mask, "dst_mask"),
+	[FLOW_COL_DIRECTION] = COL(K_U8, direction, "direction"),
+	[FLOW_COL_VERSION] = COL(K_U8, version, "version"),
+};
+
+/* ---- codecs ---- */
+
+struct cctx {
+	ZSTD_CCtx *z;
+	void *hc; /* LZ4 HC state */
+};
+
+void *store_cctx_new(void)
+{
+	struct cctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->z = ZSTD_createCCtx();
+	c->hc = malloc((size_t)LZ4_sizeofStateHC());
+	if (!c->z || !c->hc) {
+		store_cctx_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void store_cctx_free(void *p)
+{
+	struct cctx *c = p;
+
+	if (!c)
+		return;
+	ZSTD_freeCCtx(c->z);
+	free(c->hc);
+	free(c);
+}
+
+void *store_dctx_new(void) { return ZSTD_createDCtx(); }
+void store_dctx_free(void *c) { ZSTD_freeDCtx(c); }
+
+size_t store_codec_bound(enum store_codec codec, size_t n)
+{
+	size_t z = ZSTD_compressBound(n), l = (size_t)LZ4_compressBound((int)n);
+
+	(void)codec;
+	return (z > l ? z : l) + 16;
+}
+
+long store_compress(void *p, enum store_codec codec, int level, const uint8_t *src, size_t n,
+		    uint8_t *dst, size_t cap)
+{
+	struct cctx *c = p;
+
+	if (codec == STORE_ZSTD) {
+		size_t r = ZSTD_compressCCtx(c->z, dst, cap, src, n, level ? level : 3);
+
+		return ZSTD_isError(r) ? VIGIL_EIO : (long)r;
+	}
+	if (codec == STORE_LZ4) {
+		int r;
+
+		if (n > (size_t)LZ4_MAX_INPUT_SIZE || cap > INT32_MAX)
+			return VIGIL_ELIMIT;
+		if (level > 1)
+			r = LZ4_compress_HC_extStateHC(c->hc, (const char *)src, (char *)dst, (int)n,
+						       (int)cap, level);
+		else
+			r = LZ4_compress_default((const char *)src, (char *)dst, (int)n, (int)cap);
+		return r > 0 ? r : VIGIL_EIO;
+	}
+	return VIGIL_EINVAL;
+}
+
+int store_decompress(void *dctx, enum store_codec codec, const uint8_t *src, size_t clen,
+		     uint8_t *dst, size_t rlen)
+{
+	if (codec == STORE_NONE) {
+		if (clen != rlen)
+			return VIGIL_EFORMAT;
+		memcpy(dst, src, rlen);
+		return 0;
+	}
+	if (codec == STORE_ZSTD) {
+		size_t r = ZSTD_decompressDCtx(dctx, dst, rlen, src, clen);
+
+		return !ZSTD_isError(r) && r == rlen ? 0 : VIGIL_EFORMAT;
+	}
+	if (codec == STORE_LZ4) {
+		int r;
+
+		if (clen > INT32_MAX || rlen > INT32_MAX)
+			return VIGIL_EFORMAT;
+		r = LZ4_decompress_safe((const char *)src, (char *)dst, (int)clen, (int)rlen);
+		return r >= 0 && (size_t)r == rlen ? 0 : VIGIL_EFORMAT;
+	}
+	return VIGIL_EFORMAT;
+}
+
+/* ---- column encodings ---- */
+
+size_t store_col_raw_max(size_t rows) { return rows * 16 + 16; }
+
+static uint64_t get_member(const struct flow *f, const struct col_def *d)
+{
+	const uint8_t *p = (const uint8_t *)f + d->off;
+
+	switch (d->esize) {
+	case 1: return *p;
+	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+	default: { uint64_t v; memcpy(&v, p, 8); return v; }
+	}
+}
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+static uint64_t zigzag(uint64_t d) { return d << 1 ^ (uint64_t)((int64_t)d >> 63); }
+static uint64_t unzigzag(uint64_t z) { return z >> 1 ^ (0 - (z & 1)); }
+
+static bool col_is_const(const struct flow *rows, size_t n, const struct col_def *d)
+{
+	const uint8_t *v0 = (const uint8_t *)&rows[0] + d->off;
+
+	for (size_t i = 1; i < n; i++)
+		if (memcmp((const uint8_t *)&rows[i] + d->off, v0, d->esize))
+			return false;
+	return true;
+}
+
+void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_t min_first,
+		      uint8_t *out, struct col_ent *e)
+{
+	const struct col_def *d = &store_cols[c];
+	size_t len = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (col_is_const(rows, n, d)) {
+		e->enc = ENC_CONST;
+		e->width = (uint8_t)d->esize;
+		if (d->kind == K_ADDR)
+			memcpy(out, (const uint8_t *)&rows[0] + d->off, 16);
+		else
+			put_u64le(out, get_member(&rows[0], d)); /* low esize bytes are the value */
+		e->rlen = (uint32_t)d->esize;
+		return;
+	}
+	switch (d->kind) {
+	case K_FIRST:
+	case K_LAST:
+	case K_U64:
+	case K_U32:
+		e->enc = ENC_VARINT;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = get_member(&rows[i], d);
+
+			if (d->kind == K_FIRST)
+				v -= (uint64_t)min_first;
+			else if (d->kind == K_LAST)
+				v = zigzag(v - (uint64_t)rows[i].first_ms);
+			len += put_varint(out + len, v);
+		}
+		break;
+	case K_ADDR: {
+		bool v4 = true;
+
+		for (size_t i = 0; i < n && v4; i++)
+			v4 = addr_is_v4((const struct vaddr *)((const uint8_t *)&rows[i] + d->off));
+		e->enc = v4 ? ENC_V4 : ENC_FIXED;
+		e->width = v4 ? 4 : 16;
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *a = (const uint8_t *)&rows[i] + d->off + (v4 ? 12 : 0);
+
+			for (size_t j = 0; j < e->width; j++)
+				out[j * n + i] = a[j];
+		}
+		len = n * e->width;
+		break;
+	}
+	case K_U16:
+	case K_U8:
+		e->enc = ENC_FIXED;
+		e->width = (uint8_t)d->esize;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = get_member(&rows[i], d);
+
+			for (size_t j = 0; j < e->width; j++)
+				out[j * n + i] = (uint8_t)(v >> (8 * j));
+		}
+		len = n * e->width;
+		break;
+	}
+	e->rlen = (uint32_t)len;
+}
+
+static void set_elem(void *dst, size_t i, size_t esize, uint64_t v)
+{
+	uint8_t *p = (uint8_t *)dst + i * esize;
+
+	switch (esize) {
+	case 1: *p = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
+int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *raw, size_t n,
+		     int64_t min_first, const int64_t *first, void *dst)
+{
+	const struct col_def *d = &store_cols[c];
+
+	if (e->enc == ENC_CONST) {
+		if (e->rlen != d->esize || e->width != d->esize)
+			return VIGIL_EFORMAT;
+		if (d->kind == K_ADDR) {
+			for (size_t i = 0; i < n; i++)
+				memcpy((uint8_t *)dst + i * 16, raw, 16);
+		} else {
+			uint64_t v = 0;
+
+			for (size_t j = 0; j < d->esize; j++)
+				v |= (uint64_t)raw[j] << (8 * j);
+			for (size_t i = 0; i < n; i++)
+				set_elem(dst, i, d->esize, v);
+		}
+		return 0;
+	}
+	switch (d->kind) {
+	case K_FIRST:
+	case K_LAST:
+	case K_U64:
+	case K_U32: {
+		size_t pos = 0;
+
+		if (e->enc != ENC_VARINT)
+			return VIGIL_EFORMAT;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = 0;
+			unsigned shift = 0;
+
+			for (;;) {
+				uint8_t b;
+
+				if (pos >= e->rlen || shift > 63)
+					return VIGIL_EFORMAT;
+				b = raw[pos++];
+				v |= (uint64_t)(b & 0x7f) << shift;
+				shift += 7;
+				if (!(b & 0x80))
+					break;
+			}
+			if (d->kind == K_FIRST)
+				v += (uint64_t)min_first;
+			else if (d->kind == K_LAST)
+				v = (uint64_t)first[i] + unzigzag(v);
+			else if (d->kind == K_U32 && v > UINT32_MAX)
+				return VIGIL_EFORMAT;
+			set_elem(dst, i, d->esize, v);
+		}
+		return pos == e->rlen ? 0 : VIGIL_EFORMAT;
+	}
+	case K_ADDR: {
+		size_t w = e->enc == ENC_V4 ? 4 : 16;
+
+		if ((e->enc != ENC_V4 && e->enc != ENC_FIXED) || e->width != w || e->rlen != n * w)
+			return VIGIL_EFORMAT;
+		for (size_t i = 0; i < n; i++) {
+			uint8_t *a = (uint8_t *)dst + i * 16;
+
+			if (w == 4) {
+				memset(a, 0, 10);
+				a[10] = a[11] = 0xff;
+			}
+			for (size_t j = 0; j < w; j++)
+				a[16 - w + j] = raw[j * n + i];
+		}
+		return 0;
+	}
+	case K_U16:
+	case K_U8:
+		if (e->enc != ENC_FIXED || e->width != d->esize || e->rlen != n * d->esize)
+			return VIGIL_EFORMAT;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = 0;
+
+			for (size_t j = 0; j < d->esize; j++)
+				v |= (uint64_t)raw[j * n + i] << (8 * j);
+			set_elem(dst, i, d->esize, v);
+		}
+		return 0;
+	}
+	return VIGIL_EFORMAT;
+}
