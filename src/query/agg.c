@@ -1,0 +1,361 @@
+/*
+ * agg.c - top-N statistics (`-s KEY/ORDER`): an open-addressing hash table
+ * keyed by one column's value (a 16-byte address, or a port/protocol/AS
+ * widened into the same 16 bytes), summing flows, packets and bytes and
+ * keeping the first/last time, then a bounded heap for the top N.
+ *
+ * It reads only the key column(s) and first, last, packets, bytes, proto.
+ * For `ip` and `port` a flow counts once for its source side and once for
+ * its destination side (as nfdump's -s ip). Packets and bytes are summed as
+ * exported (unscaled); the caller states the sampling rate.
+ */
+#include "query/query.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/err.h"
+
+struct slot {
+	struct vaddr key;
+	int64_t first, last;
+	uint64_t flows, packets, bytes;
+	int32_t proto;
+	uint32_t used;
+};
+
+struct query_agg {
+	enum query_key key;
+	enum query_order order;
+	struct slot *slots;
+	size_t cap, count, max_keys;
+	uint64_t dropped;
+	uint64_t tflows, tpackets, tbytes;
+};
+
+static const struct {
+	const char *name;
+	enum query_key key;
+} key_names[] = {
+	{ "srcip", QUERY_KEY_SRCIP }, { "dstip", QUERY_KEY_DSTIP }, { "ip", QUERY_KEY_IP },
+	{ "srcport", QUERY_KEY_SRCPORT }, { "dstport", QUERY_KEY_DSTPORT }, { "port", QUERY_KEY_PORT },
+	{ "proto", QUERY_KEY_PROTO }, { "srcas", QUERY_KEY_SRCAS }, { "dstas", QUERY_KEY_DSTAS },
+	{ "exporter", QUERY_KEY_EXPORTER },
+};
+static const char *order_names[] = { "flows", "packets", "bytes" };
+
+int query_stat_parse(const char *s, enum query_key *key, enum query_order *order)
+{
+	const char *slash = strchr(s, '/');
+	size_t klen = slash ? (size_t)(slash - s) : strlen(s);
+	bool found = false;
+
+	for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++)
+		if (strlen(key_names[i].name) == klen && !strncasecmp(s, key_names[i].name, klen)) {
+			*key = key_names[i].key;
+			found = true;
+		}
+	if (!found)
+		return VIGIL_EINVAL;
+	*order = QUERY_ORDER_FLOWS;
+	if (!slash)
+		return 0;
+	for (int o = 0; o < 3; o++)
+		if (!strcasecmp(slash + 1, order_names[o])) {
+			*order = (enum query_order)o;
+			return 0;
+		}
+	return VIGIL_EINVAL;
+}
+
+const char *query_key_name(enum query_key key)
+{
+	for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++)
+		if (key_names[i].key == key)
+			return key_names[i].name;
+	return "?";
+}
+
+const char *query_order_name(enum query_order o) { return o <= QUERY_ORDER_BYTES ? order_names[o] : "?"; }
+
+struct query_agg *query_agg_new(enum query_key key, enum query_order order, size_t max_keys)
+{
+	struct query_agg *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->key = key;
+	a->order = order;
+	a->max_keys = max_keys ? max_keys : QUERY_AGG_MAX_KEYS;
+	a->cap = 1024;
+	a->slots = calloc(a->cap, sizeof(*a->slots));
+	if (!a->slots) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void query_agg_free(struct query_agg *a)
+{
+	if (!a)
+		return;
+	free(a->slots);
+	free(a);
+}
+
+/* Key column(s): [0] always, [1] for the two-sided keys. */
+static int key_cols(enum query_key k, enum flow_col c[2])
+{
+	switch (k) {
+	case QUERY_KEY_SRCIP: c[0] = FLOW_COL_SRC; return 1;
+	case QUERY_KEY_DSTIP: c[0] = FLOW_COL_DST; return 1;
+	case QUERY_KEY_IP: c[0] = FLOW_COL_SRC; c[1] = FLOW_COL_DST; return 2;
+	case QUERY_KEY_SRCPORT: c[0] = FLOW_COL_SPORT; return 1;
+	case QUERY_KEY_DSTPORT: c[0] = FLOW_COL_DPORT; return 1;
+	case QUERY_KEY_PORT: c[0] = FLOW_COL_SPORT; c[1] = FLOW_COL_DPORT; return 2;
+	case QUERY_KEY_PROTO: c[0] = FLOW_COL_PROTO; return 1;
+	case QUERY_KEY_SRCAS: c[0] = FLOW_COL_SRC_AS; return 1;
+	case QUERY_KEY_DSTAS: c[0] = FLOW_COL_DST_AS; return 1;
+	default: c[0] = FLOW_COL_EXPORTER; return 1;
+	}
+}
+
+uint64_t query_agg_columns(const struct query_agg *a)
+{
+	enum flow_col c[2];
+	int n = key_cols(a->key, c);
+	uint64_t m = 1ULL << FLOW_COL_FIRST | 1ULL << FLOW_COL_LAST | 1ULL << FLOW_COL_PACKETS |
+		     1ULL << FLOW_COL_BYTES | 1ULL << FLOW_COL_PROTO;
+	for (int i = 0; i < n; i++)
+		m |= 1ULL << c[i];
+	return m;
+}
+
+static inline uint64_t hash_key(uint64_t x, uint64_t y)
+{
+	x ^= y * 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static int grow(struct query_agg *a)
+{
+	size_t nc = a->cap * 2;
+	struct slot *ns = calloc(nc, sizeof(*ns));
+
+	if (!ns)
+		return VIGIL_ENOMEM;
+	for (size_t i = 0; i < a->cap; i++) {
+		struct slot *s = &a->slots[i];
+		uint64_t x, y;
+		if (!s->used)
+			continue;
+		memcpy(&x, s->key.b, 8);
+		memcpy(&y, s->key.b + 8, 8);
+		size_t h = (size_t)hash_key(x, y) & (nc - 1);
+		while (ns[h].used)
+			h = (h + 1) & (nc - 1);
+		ns[h] = *s;
+	}
+	free(a->slots);
+	a->slots = ns;
+	a->cap = nc;
+	return 0;
+}
+
+/* Find or insert key; NULL when the cap is reached (or out of memory). */
+static inline struct slot *lookup(struct query_agg *a, const uint8_t key[16])
+{
+	uint64_t x, y;
+	size_t mask = a->cap - 1, h;
+
+	memcpy(&x, key, 8);
+	memcpy(&y, key + 8, 8);
+	h = (size_t)hash_key(x, y) & mask;
+	for (;;) {
+		struct slot *s = &a->slots[h];
+		if (!s->used)
+			break;
+		uint64_t sx, sy;
+		memcpy(&sx, s->key.b, 8);
+		memcpy(&sy, s->key.b + 8, 8);
+		if (sx == x && sy == y)
+			return s;
+		h = (h + 1) & mask;
+	}
+	if (a->count >= a->max_keys)
+		return NULL;
+	if ((a->count + 1) * 2 > a->cap) {
+		if (grow(a) != 0)
+			return NULL;
+		return lookup(a, key);
+	}
+	struct slot *s = &a->slots[h];
+	memcpy(s->key.b, key, 16);
+	s->used = 1;
+	s->first = INT64_MAX;
+	s->last = INT64_MIN;
+	s->proto = -2;
+	a->count++;
+	return s;
+}
+
+static inline int add_one(struct query_agg *a, const uint8_t key[16], int64_t first, int64_t last,
+			  uint64_t packets, uint64_t bytes, uint8_t proto)
+{
+	struct slot *s = lookup(a, key);
+
+	if (!s) {
+		a->dropped++;
+		return VIGIL_ELIMIT;
+	}
+	s->flows++;
+	s->packets += packets;
+	s->bytes += bytes;
+	if (first < s->first)
+		s->first = first;
+	if (last > s->last)
+		s->last = last;
+	if (s->proto == -2)
+		s->proto = proto;
+	else if (s->proto != proto)
+		s->proto = -1;
+	return 0;
+}
+
+static inline void int_key(uint8_t k[16], uint32_t v)
+{
+	memset(k, 0, 12);
+	k[12] = (uint8_t)(v >> 24);
+	k[13] = (uint8_t)(v >> 16);
+	k[14] = (uint8_t)(v >> 8);
+	k[15] = (uint8_t)v;
+}
+
+int query_agg_add(struct query_agg *a, const struct query_cols *c, const uint32_t *sel, size_t nsel)
+{
+	enum flow_col kc[2];
+	int nk = key_cols(a->key, kc), rc = 0;
+	const int64_t *fi = c->col[FLOW_COL_FIRST], *la = c->col[FLOW_COL_LAST];
+	const uint64_t *pk = c->col[FLOW_COL_PACKETS], *by = c->col[FLOW_COL_BYTES];
+	const uint8_t *pr = c->col[FLOW_COL_PROTO];
+	size_t n = sel ? nsel : c->n;
+
+	for (int side = 0; side < nk; side++) {
+		const void *col = c->col[kc[side]];
+		enum qn_w { W_ADDR, W_U32, W_U16, W_U8 } w =
+			kc[side] <= FLOW_COL_EXPORTER ? W_ADDR
+			: kc[side] <= FLOW_COL_DOMAIN ? W_U32
+			: kc[side] <= FLOW_COL_XDPORT ? W_U16 : W_U8;
+		for (size_t j = 0; j < n; j++) {
+			size_t i = sel ? sel[j] : j;
+			uint8_t k[16];
+			const uint8_t *kp = k;
+			switch (w) {
+			case W_ADDR: kp = ((const struct vaddr *)col)[i].b; break;
+			case W_U32: int_key(k, ((const uint32_t *)col)[i]); break;
+			case W_U16: int_key(k, ((const uint16_t *)col)[i]); break;
+			default: int_key(k, ((const uint8_t *)col)[i]); break;
+			}
+			if (add_one(a, kp, fi[i], la[i], pk[i], by[i], pr[i]) != 0)
+				rc = VIGIL_ELIMIT;
+		}
+	}
+	for (size_t j = 0; j < n; j++) {
+		size_t i = sel ? sel[j] : j;
+		a->tflows++;
+		a->tpackets += pk[i];
+		a->tbytes += by[i];
+	}
+	return rc;
+}
+
+uint64_t query_agg_dropped(const struct query_agg *a) { return a->dropped; }
+size_t query_agg_count(const struct query_agg *a) { return a->count; }
+
+void query_agg_totals(const struct query_agg *a, uint64_t *flows, uint64_t *packets, uint64_t *bytes)
+{
+	*flows = a->tflows;
+	*packets = a->tpackets;
+	*bytes = a->tbytes;
+}
+
+static uint64_t metric(const struct slot *s, enum query_order o)
+{
+	return o == QUERY_ORDER_FLOWS ? s->flows : o == QUERY_ORDER_PACKETS ? s->packets : s->bytes;
+}
+
+/* True if x ranks before y: bigger metric, then smaller key. */
+static bool better(const struct slot *x, const struct slot *y, enum query_order o)
+{
+	uint64_t mx = metric(x, o), my = metric(y, o);
+	if (mx != my)
+		return mx > my;
+	return memcmp(x->key.b, y->key.b, 16) < 0;
+}
+
+/* Sift down in a heap whose root is the worst kept entry. */
+static void sift(const struct slot **h, size_t n, size_t i, enum query_order o)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, w = i;
+		if (l < n && better(h[w], h[l], o))
+			w = l;
+		if (r < n && better(h[w], h[r], o))
+			w = r;
+		if (w == i)
+			return;
+		const struct slot *t = h[i];
+		h[i] = h[w];
+		h[w] = t;
+		i = w;
+	}
+}
+
+size_t query_agg_top(const struct query_agg *a, size_t n, struct query_agg_entry *out)
+{
+	const struct slot **h;
+	size_t k = 0;
+
+	if (n > a->count)
+		n = a->count;
+	if (n == 0)
+		return 0;
+	h = malloc(n * sizeof(*h));
+	if (!h)
+		return 0;
+	for (size_t i = 0; i < a->cap; i++) {
+		const struct slot *s = &a->slots[i];
+		if (!s->used)
+			continue;
+		if (k < n) {
+			h[k++] = s;
+			if (k == n)
+				for (size_t j = n / 2 + 1; j-- > 0;)
+					sift(h, n, j, a->order);
+		} else if (better(s, h[0], a->order)) {
+			h[0] = s;
+			sift(h, n, 0, a->order);
+		}
+	}
+	/* Pop worst-first into the back of out. */
+	for (size_t m = n; m > 0; m--) {
+		const struct slot *s = h[0];
+		struct query_agg_entry *e = &out[m - 1];
+		e->key = s->key;
+		e->first_ms = s->first;
+		e->last_ms = s->last;
+		e->flows = s->flows;
+		e->packets = s->packets;
+		e->bytes = s->bytes;
+		e->proto = s->proto < 0 ? -1 : s->proto;
+		h[0] = h[m - 1];
+		sift(h, m - 1, 0, a->order);
+	}
+	free(h);
+	return n;
+}
