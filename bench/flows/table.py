@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""bench/flows/table.py - print the flow benchmark's results (bench/out/flows) as
+Markdown tables: ingest maxima, bytes per flow, query medians, throughput and
+peak RSS, with vigil/nfdump ratios. Usage: table.py OUTDIR FLOWS"""
+import json
+import os
+import sys
+
+out, flows = sys.argv[1], int(sys.argv[2])
+
+
+def read(name):
+    p = os.path.join(out, name)
+    return open(p).read().strip() if os.path.exists(p) else None
+
+
+print("## Ingest: highest loss-free rate on loopback (flows/s)\n")
+print("| collector | highest loss-free | first loss at |")
+print("|---|---:|---:|")
+maxima = {}
+for tool in ("nfdump", "vigil"):
+    tsv = read("rate-%s.tsv" % tool)
+    if not tsv:
+        continue
+    rows = [l.split("\t") for l in tsv.splitlines()[1:]]
+    ok = [int(r[1]) for r in rows if r[5] == "0"]
+    bad = [int(r[1]) for r in rows if r[5] != "0"]
+    maxima[tool] = max(ok) if ok else 0
+    print("| %s | %d | %s |" % (tool, maxima[tool], min(bad) if bad else "none"))
+if maxima.get("nfdump") and "vigil" in maxima:
+    print("\nratio vigil/nfcapd: %.2fx" % (maxima["vigil"] / maxima["nfdump"]))
+
+disk = read("disk.tsv")
+if disk:
+    print("\n## Disk: bytes per flow\n")
+    print("| store | bytes | flows | bytes/flow |")
+    print("|---|---:|---:|---:|")
+    for l in disk.splitlines():
+        r = l.split("\t")
+        print("| %s | %s | %s | %s |" % (r[0], r[1], r[2], r[3]))
+
+print("\n## Queries over the whole set (%d flows), warm cache, median of runs\n" % flows)
+print("| query | tool | median s | flows/s | peak RSS MB | vigil speed-up |")
+print("|---|---|---:|---:|---:|---:|")
+for q in ("filter", "topn", "host"):
+    j = read("q-%s.json" % q)
+    if not j:
+        continue
+    res = json.loads(j)["results"]
+    med = {r["command"]: r["median"] for r in res}
+    best_nf = min((v for k, v in med.items() if k.startswith("nfdump")), default=None)
+    for r in res:
+        name = r["command"]
+        rss = read("rss-%s-%s" % (q, name))
+        up = ""
+        if name == "vigil" and best_nf:
+            up = "%.2fx" % (best_nf / r["median"])
+        print("| %s | %s | %.3f | %.0f | %s | %s |" % (
+            q, name, r["median"], flows / r["median"],
+            "%.0f" % (int(rss.splitlines()[-1]) / 1024) if rss else "?", up))
