@@ -265,7 +265,7 @@ int desk_show(struct desk *d, int64_t id, json_t **out)
 		{ SQL_HOSTS, "hosts", 100000, row_text0 },
 		{ SQL_LINKS, "links", 100000, row_int0 },
 		{ SQL_MERGED, "merged", 100000, row_int0 },
-		{ SQL_EVENTS, "events", SHOW_MAX_EVENTS, row_event },
+		{ SQL_EVENTS, "evidence", SHOW_MAX_EVENTS, row_event },
 		{ SQL_REPORTS, "reports", SHOW_MAX_REPORTS, row_report },
 		{ SQL_INV, "investigations", 100000, row_inv },
 		{ SQL_BLOCKS, "blocks", 100000, row_block },
