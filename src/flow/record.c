@@ -56,14 +56,20 @@ static int run(const struct ftmpl *t, struct rd *r, struct rec *x)
 			x->seen |= 1ull << op->slot;
 			break;
 		case OP_ADDR4:
+			/* templates with both v4 and v6 fields zero the unused family:
+			 * a zero address never replaces one already read */
 			if (rd_u32(r, &v4) < 0)
 				return VIGIL_ESHORT;
-			addr_from_v4(&x->a[op->slot], v4);
+			if (v4 || !(x->aseen & (1u << op->slot)))
+				addr_from_v4(&x->a[op->slot], v4);
 			x->aseen |= (uint8_t)(1u << op->slot);
 			break;
 		case OP_ADDR6:
-			if (rd_bytes(r, x->a[op->slot].b, 16) < 0)
+			if (rd_left(r) < 16)
 				return VIGIL_ESHORT;
+			if (!(x->aseen & (1u << op->slot)) || !flow_all_zero(r->p, 16))
+				memcpy(x->a[op->slot].b, r->p, 16);
+			r->p += 16;
 			x->aseen |= (uint8_t)(1u << op->slot);
 			break;
 		}
@@ -178,12 +184,17 @@ static void emit_flow(struct fctx *c, struct fexp *e, const struct fhdr *h, cons
 	f->out_if = (uint32_t)GET(x, S_OUTIF);
 	f->domain = h->domain;
 	f->proto = (uint8_t)GET(x, S_PROTO);
-	if (HAS(x, S_ICMP)) {
-		f->sport = 0;
-		f->dport = (uint16_t)x->v[S_ICMP];
-	} else {
-		f->sport = (uint16_t)GET(x, S_SPORT);
-		f->dport = (uint16_t)GET(x, S_DPORT);
+	f->sport = (uint16_t)GET(x, S_SPORT);
+	f->dport = (uint16_t)GET(x, S_DPORT);
+	if (f->proto == 1 || f->proto == 58) {
+		/* ICMP type/code as nfdump shows it: dport = type << 8 | code */
+		if (HAS(x, S_ICMP)) {
+			f->sport = 0;
+			f->dport = (uint16_t)x->v[S_ICMP];
+		} else if (HAS(x, S_ICMP_TYPE)) {
+			f->sport = 0;
+			f->dport = (uint16_t)(GET(x, S_ICMP_TYPE) << 8 | (GET(x, S_ICMP_CODE) & 0xff));
+		}
 	}
 	f->xsport = (uint16_t)GET(x, S_XSPORT);
 	f->xdport = (uint16_t)GET(x, S_XDPORT);
