@@ -119,7 +119,7 @@ int collect_new(const struct collect_opts *opts, bool listen_live, struct collec
 	if (c->opts.store.flush_ms <= 0)
 		c->opts.store.flush_ms = 1000;
 	rc = VIGIL_ENOMEM;
-	if (!(c->denied_tab = calloc(COLLECT_MAX_DENIED * 2, sizeof(*c->denied_tab))))
+	if (!(c->src_tab = calloc(COLLECT_MAX_SOURCES * 2, sizeof(*c->src_tab))))
 		goto out;
 	if ((rc = collect_queue_init(&c->q, c->opts.queue_batches)))
 		goto out;
@@ -225,17 +225,17 @@ static void handle(struct collect *c, struct collect_sock *s, int n, int64_t now
 
 		collect_sock_from(s, i, &from);
 		if (!collect_policy_allows(c->policy, &from)) {
-			collect_count_denied(c, &from);
+			collect_count_source(c, &from, true);
 			continue;
 		}
 		c->packets++;
 		if (trunc) {
-			c->bad_packets++;
+			collect_count_source(c, &from, false);
 			continue;
 		}
 		rc = flow_decode(c->dec, &from, now, p, len, emit, c);
 		if (rc < 0)
-			c->bad_packets++;
+			collect_count_source(c, &from, false);
 	}
 }
 
@@ -391,7 +391,7 @@ void collect_free(struct collect *c)
 	for (int i = 0; i < 2; i++)
 		if (c->wake[i] >= 0)
 			close(c->wake[i]);
-	free(c->denied_tab);
+	free(c->src_tab);
 	collect_opts_free(&c->opts);
 	free(c);
 }

@@ -114,13 +114,14 @@ void collect_queue_publish(struct collect_queue *q);
 int collect_queue_finish(struct collect_queue *q);
 void collect_queue_free(struct collect_queue *q);
 
-/* ---- denied exporters (stats.c) ---- */
+/* ---- per source address counters the decoders cannot keep (stats.c) ---- */
 
-#define COLLECT_MAX_DENIED 4096
+#define COLLECT_MAX_SOURCES 4096
 
-struct collect_denied {
+struct collect_source {
 	struct vaddr addr;
-	uint64_t packets;
+	uint64_t denied;               /* datagrams refused by the allow-list */
+	uint64_t bad;                  /* datagrams the decoders refused (any version) */
 	bool used;
 };
 
@@ -144,16 +145,16 @@ struct collect {
 	int finish_rc;
 	/* counters, receive thread */
 	uint64_t packets, flows, bad_packets, denied, recv_errors;
-	struct collect_denied *denied_tab; /* COLLECT_MAX_DENIED, open addressing */
-	size_t ndenied;
-	uint64_t denied_other;         /* denied packets past the table's cap */
+	struct collect_source *src_tab; /* 2 * COLLECT_MAX_SOURCES slots, open addressing */
+	size_t nsrc;
+	uint64_t denied_other, bad_other; /* past the table's cap */
 	uid_t drop_uid;
 	gid_t drop_gid;
 	bool drop;                     /* root and a user to become */
 };
 
-/* Count a denied datagram from a. */
-void collect_count_denied(struct collect *c, const struct vaddr *a);
+/* Count a datagram from a refused by the allow-list (denied) or the decoders. */
+void collect_count_source(struct collect *c, const struct vaddr *a, bool denied);
 /* Sum of the sockets' kernel drop counters. */
 uint64_t collect_kernel_drops(const struct collect *c);
 

@@ -13,32 +13,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-void collect_count_denied(struct collect *c, const struct vaddr *a)
+void collect_count_source(struct collect *c, const struct vaddr *a, bool denied)
 {
-	size_t mask = COLLECT_MAX_DENIED * 2 - 1;
+	size_t mask = COLLECT_MAX_SOURCES * 2 - 1;
 	size_t i;
 
-	c->denied++;
-	if (!c->denied_tab) {
-		c->denied_other++;
-		return;
-	}
+	if (denied)
+		c->denied++;
+	else
+		c->bad_packets++;
+	if (!c->src_tab)
+		goto other;
 	for (i = addr_hash(a) & mask;; i = (i + 1) & mask) {
-		struct collect_denied *d = &c->denied_tab[i];
+		struct collect_source *d = &c->src_tab[i];
 		if (!d->used) {
-			if (c->ndenied >= COLLECT_MAX_DENIED) {
-				c->denied_other++;
-				return;
-			}
+			if (c->nsrc >= COLLECT_MAX_SOURCES)
+				goto other;
 			d->used = true;
 			d->addr = *a;
-			c->ndenied++;
+			c->nsrc++;
 		}
 		if (addr_eq(&d->addr, a)) {
-			d->packets++;
+			if (denied)
+				d->denied++;
+			else
+				d->bad++;
 			return;
 		}
 	}
+other:
+	if (denied)
+		c->denied_other++;
+	else
+		c->bad_other++;
 }
 
 uint64_t collect_kernel_drops(const struct collect *c)
@@ -51,7 +58,7 @@ uint64_t collect_kernel_drops(const struct collect *c)
 }
 
 struct sum_ctx {
-	uint64_t seq_lost, exporters;
+	uint64_t seq_lost, exporters, packets, bad;
 };
 
 static void sum_one(void *ctx, const struct flow_exporter_stats *s)
@@ -59,19 +66,22 @@ static void sum_one(void *ctx, const struct flow_exporter_stats *s)
 	struct sum_ctx *x = ctx;
 
 	x->seq_lost += s->seq_gaps;
+	x->packets += s->packets;
+	x->bad += s->bad_packets;
 	x->exporters++;
 }
 
 void collect_get_totals(struct collect *c, struct collect_totals *t)
 {
-	struct sum_ctx x = { 0, 0 };
+	struct sum_ctx x = { 0, 0, 0, 0 };
 
 	memset(t, 0, sizeof(*t));
 	if (c->dec)
 		flow_decoder_stats(c->dec, sum_one, &x);
-	t->packets = c->packets;
+	/* live: datagrams read; captures: what the decoders were given */
+	t->packets = c->live ? c->packets : x.packets;
 	t->flows = c->flows;
-	t->bad_packets = c->bad_packets;
+	t->bad_packets = c->live ? c->bad_packets : x.bad;
 	t->seq_lost = x.seq_lost;
 	t->kernel_drops = collect_kernel_drops(c);
 	t->denied = c->denied;
@@ -137,20 +147,23 @@ static void print_table(struct collect *c, FILE *out)
 			s->packets, s->records, s->seq_gaps, s->bad_packets,
 			s->unknown_template + s->pending_dropped, samp, s->templates);
 	}
-	if (c->denied_tab) {
-		for (size_t i = 0; i < COLLECT_MAX_DENIED * 2; i++) {
-			const struct collect_denied *d = &c->denied_tab[i];
-			if (d->used)
-				fprintf(out, "  %-39s %10s %3s %12" PRIu64 "  denied: not on the allow-list\n",
-					addr_format(&d->addr, a), "-", "-", d->packets);
-		}
-	}
-	if (c->denied_other)
-		fprintf(out, "  %-39s %10s %3s %12" PRIu64 "  denied (table full)\n", "(other)", "-",
-			"-", c->denied_other);
 	if (rs.n)
 		fprintf(out, "  (lost: from sequence numbers; flows for v5 and IPFIX, export packets "
 			"for v9. no-tmpl: records dropped for want of a template.)\n");
+	if (c->nsrc || c->denied_other || c->bad_other) {
+		fprintf(out, "  %-39s %12s %12s\n", "source address", "denied", "bad");
+		for (size_t i = 0; c->src_tab && i < COLLECT_MAX_SOURCES * 2; i++) {
+			const struct collect_source *d = &c->src_tab[i];
+			if (d->used)
+				fprintf(out, "  %-39s %12" PRIu64 " %12" PRIu64 "\n",
+					addr_format(&d->addr, a), d->denied, d->bad);
+		}
+		if (c->denied_other || c->bad_other)
+			fprintf(out, "  %-39s %12" PRIu64 " %12" PRIu64 "\n", "(others, table full)",
+				c->denied_other, c->bad_other);
+		fprintf(out, "  (denied: not on the allow-list, not decoded; bad: datagrams no "
+			"decoder accepted, whatever their version)\n");
+	}
 	free(rs.r);
 }
 
