@@ -262,6 +262,9 @@ static int add_net(struct build *b, const struct whois_rpsl_object *o, bool v6)
 	struct net_refs r;
 	int rc;
 
+	/* LACNIC writes IPv6 blocks as "inetnum:" too */
+	if (!v6 && !parse_range(o->key, &n.lo, &n.hi) && !addr_is_v4(&n.lo))
+		v6 = true;
 	if (parse_range(o->key, &n.lo, &n.hi) || addr_is_v4(&n.lo) == v6) {
 		report(b, o->line, v6 ? "inet6num: bad prefix" : "inetnum: bad range");
 		return 0;
@@ -454,8 +457,7 @@ static int add_aut(struct build *b, const struct whois_rpsl_object *o)
 	if ((rc = put_line(b, attr(o, "as-name"), &u.name)) ||
 	    (rc = put_ref(b, attr(o, "org"), &ref)))
 		return rc;
-	if ((rc = w_map_put(&b->db->aut_by_asn, u.asn, (uint32_t)b->db->auts.n)) ||
-	    (rc = W_PUSH(b->db->auts, u)) || (rc = W_PUSH(b->arefs, ref)))
+	if ((rc = W_PUSH(b->db->auts, u)) || (rc = W_PUSH(b->arefs, ref)))
 		return rc;
 	b->db->st.autnum++;
 	return 0;
@@ -619,6 +621,10 @@ int w_db_index(struct whois_db *db)
 		rc = VIGIL_ENOMEM;
 		goto out;
 	}
+	w_map_free(&db->aut_by_asn); /* rebuilt here so snapshots need not store it */
+	for (size_t i = 0; i < db->auts.n; i++)
+		if ((rc = w_map_put(&db->aut_by_asn, db->auts.v[i].asn, (uint32_t)i)) != 0)
+			goto out;
 	for (size_t i = 0; i < db->nets.n; i++)
 		if ((rc = lpm_add_range(db->net_lpm, &db->nets.v[i].lo, &db->nets.v[i].hi,
 					(uint32_t)i)) != 0)

@@ -107,11 +107,10 @@ static void apply_net(const struct whois_db *db, uint32_t ni, struct whois_resul
 		const struct w_contact *c = &db->contacts.v[abuse];
 		out->abuse_mailbox = S(db, c->abuse_mailbox);
 		out->src_abuse = src(db, c->is_role ? "role" : "person", c->key, c->file, c->line);
-		if (c->phone) {
+		if (!out->src_contact.cls && (c->email || c->phone)) {
+			out->contact = S(db, c->email);
 			out->phone = S(db, c->phone);
 			out->src_contact = out->src_abuse;
-			if (!out->contact)
-				out->contact = S(db, c->email);
 		}
 	}
 	if (irt != W_NONE) {
