@@ -508,7 +508,7 @@ static int read_rpsl(struct build *b, const char *path)
 
 	if ((rc = w_db_file(b->db, path, &b->file)) != 0)
 		return rc;
-	b->fname = w_str(b->db, b->db->files.v[b->file]);
+	b->fname = path; /* messages name the file as given */
 	f = gzopen(path, "rb"); /* reads plain files as they are */
 	if (!f) {
 		if (b->err)
