@@ -139,6 +139,7 @@ int desk_follow(struct desk *d, const char *dir, volatile sig_atomic_t *stop,
 					sleep_ms(FOLLOW_POLL_MS);
 					continue;
 				}
+				rc = 0;
 				f.off = 0;
 			}
 			snprintf(path, sizeof(path), "%s/%s", key, f.file);
