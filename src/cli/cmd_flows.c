@@ -1,12 +1,367 @@
-/* cmd_flows.c - `vigil flows`: placeholder until its stage lands; replace whole. */
+/*
+ * cmd_flows.c - `vigil flows`: list or rank flows from captures (-r) or the
+ * store (-R) with an nfdump-style filter. The command line, the input loop
+ * and the progress line live here; filtering, aggregation and output are the
+ * query engine's (src/query/query.h).
+ */
 #include "cli/commands.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flow/flow.h"
+#include "query/query.h"
+#include "store/store.h"
+#include "util/conf.h"
+#include "util/err.h"
+#include "util/vtime.h"
+
+#define DEFAULT_STORE_DIR "./var/flows"
+#define MAX_CAPTURES 256
+#define MAX_FILTER_FILE (1u << 20)
+
+static const char usage_text[] =
+	"usage: vigil flows [-r CAPTURE ... | -R STOREDIR] [-c CONFIG] [-t FROM[-TO]]\n"
+	"                   [-s KEY[/ORDER] ...] [-n N] [-o table|csv|json] [-q]\n"
+	"                   [-f FILTERFILE | 'FILTER']\n"
+	"  KEY: srcip dstip ip srcport dstport port proto srcas dstas exporter\n"
+	"  ORDER: flows (default) packets bytes\n"
+	"  FILTER: nfdump syntax, e.g. 'proto tcp and dst port 445 and not src net 10.0.0.0/8'\n"
+	"See vigil-flows(1).\n";
+
+struct progress {
+	bool on;
+	uint64_t next_ns;
+	bool shown;
+};
+
+static void progress(struct progress *p, uint64_t rows, uint64_t units, const char *what, bool force)
+{
+	uint64_t now;
+
+	if (!p->on)
+		return;
+	now = vtime_mono_ns();
+	if (!force && now < p->next_ns)
+		return;
+	p->next_ns = now + 250000000ULL;
+	if (rows >= 1000000)
+		fprintf(stderr, "\r  %.1f M flows, %" PRIu64 " %s ...", (double)rows / 1e6, units, what);
+	else
+		fprintf(stderr, "\r  %" PRIu64 " flows, %" PRIu64 " %s ...", rows, units, what);
+	p->shown = true;
+}
+
+static void progress_clear(struct progress *p)
+{
+	if (p->shown)
+		fprintf(stderr, "\r\033[K");
+	p->shown = false;
+}
+
+/* Captures: flows arrive from the decoder in small batches; run them in
+ * batches of QUERY_BATCH_ROWS. */
+struct cap_ctx {
+	struct query_run *qr;
+	struct flow *buf;
+	size_t n;
+	int rc;          /* first error, or 1 when done (-n reached) */
+	uint64_t seen;
+	struct progress *pr;
+};
+
+static void cap_flush(struct cap_ctx *c)
+{
+	if (c->n && c->rc == 0)
+		c->rc = query_run_flows(c->qr, c->buf, c->n);
+	c->seen += c->n;
+	c->n = 0;
+	progress(c->pr, c->seen, 0, "", false);
+}
+
+static void cap_emit(void *ctx, const struct flow *flows, size_t n)
+{
+	struct cap_ctx *c = ctx;
+
+	while (n && c->rc == 0) {
+		size_t k = QUERY_BATCH_ROWS - c->n < n ? QUERY_BATCH_ROWS - c->n : n;
+		memcpy(c->buf + c->n, flows, k * sizeof(*flows));
+		c->n += k;
+		flows += k;
+		n -= k;
+		if (c->n == QUERY_BATCH_ROWS)
+			cap_flush(c);
+	}
+}
+
+static int read_captures(struct query_run *qr, char **caps, size_t ncaps, struct progress *pr)
+{
+	struct cap_ctx c = { .qr = qr, .pr = pr };
+	char err[512];
+	int rc = 0;
+
+	c.buf = malloc(QUERY_BATCH_ROWS * sizeof(*c.buf));
+	if (!c.buf) {
+		fprintf(stderr, "vigil flows: out of memory\n");
+		return 1;
+	}
+	for (size_t i = 0; i < ncaps && c.rc == 0; i++) {
+		struct flow_decoder *d = flow_decoder_new(NULL);
+		long got;
+		if (!d) {
+			fprintf(stderr, "vigil flows: out of memory\n");
+			rc = 1;
+			break;
+		}
+		got = flow_pcap_read(caps[i], d, cap_emit, &c, err, sizeof(err));
+		flow_decoder_free(d);
+		if (got < 0) {
+			progress_clear(pr);
+			fprintf(stderr, "vigil flows: %s\n", err[0] ? err : vigil_strerror((int)got));
+			rc = 1;
+			break;
+		}
+	}
+	cap_flush(&c);
+	if (c.rc < 0 && rc == 0) {
+		progress_clear(pr);
+		fprintf(stderr, "vigil flows: %s\n", vigil_strerror(c.rc));
+		rc = 1;
+	}
+	free(c.buf);
+	return rc;
+}
+
+static int read_store(struct query_run *qr, const char *dir, int64_t from, int64_t to,
+		      struct progress *pr, struct store_reader_stats *st)
+{
+	struct store_select sel = { .from_ms = from, .to_ms = to };
+	struct store_reader *r = NULL;
+	struct store_block *b;
+	int rc;
+
+	sel.nhosts = query_run_hosts(qr, &sel.hosts);
+	rc = store_reader_open(dir, &sel, &r);
+	if (rc < 0) {
+		fprintf(stderr, "vigil flows: %s: %s\n", dir, vigil_strerror(rc));
+		return 1;
+	}
+	while ((rc = store_reader_next_block(r, &b)) > 0) {
+		rc = query_run_block(qr, b);
+		if (rc != 0)
+			break;
+		if (pr->on) {
+			store_reader_get_stats(r, st);
+			progress(pr, st->rows, st->segments, "segments", false);
+		}
+	}
+	store_reader_get_stats(r, st);
+	store_reader_close(r);
+	if (rc < 0) {
+		progress_clear(pr);
+		fprintf(stderr, "vigil flows: %s: %s\n", dir, vigil_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
+/* Read a filter from a file (-f), bounded. Caller frees. */
+static char *read_filter_file(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *s;
+	size_t n;
+
+	if (!fp)
+		return NULL;
+	s = malloc(MAX_FILTER_FILE + 1);
+	if (!s) {
+		fclose(fp);
+		return NULL;
+	}
+	n = fread(s, 1, MAX_FILTER_FILE, fp);
+	s[n] = '\0';
+	fclose(fp);
+	/* nfdump filter files may carry # comments: blank them out */
+	for (char *p = s; (p = strchr(p, '#'));)
+		while (*p && *p != '\n')
+			*p++ = ' ';
+	return s;
+}
+
+static char *join_args(char **argv, int argc)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	len = 0;
+	for (int i = 0; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+		if (i)
+			s[len++] = ' ';
+		memcpy(s + len, argv[i], l);
+		len += l;
+		s[len] = '\0';
+	}
+	return s;
+}
 
 int cmd_flows(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "vigil flows: not built yet\n");
-	return 2;
+	char *caps[MAX_CAPTURES];
+	size_t ncaps = 0;
+	const char *storedir = NULL, *confpath = NULL, *trange = NULL, *ffile = NULL;
+	struct query_opts o;
+	struct query_run *qr = NULL;
+	struct conf *cf = NULL;
+	struct progress pr = { 0 };
+	struct store_reader_stats sst;
+	char *filter = NULL, err[1024];
+	int opt, rc = 2;
+	bool quiet = false, limit_set = false;
+
+	memset(&o, 0, sizeof(o));
+	memset(&sst, 0, sizeof(sst));
+	o.format = QUERY_OUT_TABLE;
+	o.from_ms = INT64_MIN;
+	o.to_ms = INT64_MAX;
+	optind = 1;
+	while ((opt = getopt(argc, argv, "r:R:c:t:s:n:o:f:qh")) != -1) {
+		switch (opt) {
+		case 'r':
+			if (ncaps == MAX_CAPTURES) {
+				fprintf(stderr, "vigil flows: at most %d captures\n", MAX_CAPTURES);
+				goto out;
+			}
+			caps[ncaps++] = optarg;
+			break;
+		case 'R': storedir = optarg; break;
+		case 'c': confpath = optarg; break;
+		case 't': trange = optarg; break;
+		case 'f': ffile = optarg; break;
+		case 'q': quiet = true; break;
+		case 's':
+			if (o.nstats == QUERY_MAX_STATS) {
+				fprintf(stderr, "vigil flows: at most %d -s\n", QUERY_MAX_STATS);
+				goto out;
+			}
+			if (query_stat_parse(optarg, &o.stat_key[o.nstats], &o.stat_order[o.nstats]) != 0) {
+				fprintf(stderr, "vigil flows: bad -s '%s': KEY is one of srcip dstip ip srcport "
+						"dstport port proto srcas dstas exporter, ORDER one of flows "
+						"packets bytes\n", optarg);
+				goto out;
+			}
+			o.nstats++;
+			break;
+		case 'n': {
+			char *end;
+			long long v = strtoll(optarg, &end, 10);
+			if (end == optarg || *end || v < 0) {
+				fprintf(stderr, "vigil flows: bad -n '%s'\n", optarg);
+				goto out;
+			}
+			o.limit = (size_t)v;
+			limit_set = true;
+			break;
+		}
+		case 'o':
+			if (!strcmp(optarg, "table"))
+				o.format = QUERY_OUT_TABLE;
+			else if (!strcmp(optarg, "csv"))
+				o.format = QUERY_OUT_CSV;
+			else if (!strcmp(optarg, "json"))
+				o.format = QUERY_OUT_JSON;
+			else {
+				fprintf(stderr, "vigil flows: -o is table, csv or json, not '%s'\n", optarg);
+				goto out;
+			}
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			rc = 0;
+			goto out;
+		default:
+			fputs(usage_text, stderr);
+			goto out;
+		}
+	}
+	if (ncaps && storedir) {
+		fprintf(stderr, "vigil flows: -r and -R exclude each other\n");
+		goto out;
+	}
+	if (ffile && optind < argc) {
+		fprintf(stderr, "vigil flows: give the filter with -f or on the command line, not both\n");
+		goto out;
+	}
+	if (trange && vtime_parse_range(trange, &o.from_ms, &o.to_ms) != 0) {
+		fprintf(stderr, "vigil flows: bad time range '%s' (e.g. 2024-01-02T03:00-2024-01-02T04:00, -12h)\n",
+			trange);
+		goto out;
+	}
+	if (o.nstats && !limit_set)
+		o.limit = 10;
+	o.summary = !quiet;
+	if (ffile) {
+		filter = read_filter_file(ffile);
+		if (!filter) {
+			fprintf(stderr, "vigil flows: cannot read filter file %s\n", ffile);
+			rc = 1;
+			goto out;
+		}
+	} else {
+		filter = join_args(argv + optind, argc - optind);
+		if (!filter)
+			goto out;
+	}
+	if (conf_load(confpath, &cf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vigil flows: %s\n", err);
+		goto out;
+	}
+	if (!ncaps && !storedir)
+		storedir = conf_get(cf, "store", "dir", DEFAULT_STORE_DIR);
+	int qrc = query_run_new(filter, &o, stdout, &qr, err, sizeof(err));
+	if (qrc < 0) {
+		if (err[0])
+			fprintf(stderr, "%s\n", err);
+		else
+			fprintf(stderr, "vigil flows: %s\n", vigil_strerror(qrc));
+		goto out;
+	}
+	pr.on = isatty(2) != 0;
+	if (ncaps)
+		rc = read_captures(qr, caps, ncaps, &pr);
+	else
+		rc = read_store(qr, storedir, o.from_ms, o.to_ms, &pr, &sst);
+	progress_clear(&pr);
+	if (query_run_finish(qr) != 0) {
+		fprintf(stderr, "vigil flows: writing the output failed\n");
+		rc = 1;
+	}
+	struct query_run_stats qs;
+	query_run_get_stats(qr, &qs);
+	if (o.format == QUERY_OUT_TABLE && o.summary && storedir && rc == 0)
+		printf("Store: %" PRIu64 " segments read, %" PRIu64 " skipped by time/host index, %" PRIu64
+		       " blocks, %" PRIu64 " bad blocks, %" PRIu64 " bytes read\n",
+		       sst.segments, sst.segments_skipped, sst.blocks, sst.bad_blocks + qs.bad_blocks,
+		       sst.bytes_read);
+	if (qs.agg_dropped)
+		fprintf(stderr, "vigil flows: too many distinct keys: %" PRIu64 " flows not counted\n",
+			qs.agg_dropped);
+	if (qs.bad_blocks)
+		fprintf(stderr, "vigil flows: %" PRIu64 " store blocks could not be decoded and were skipped\n",
+			qs.bad_blocks);
+out:
+	query_run_free(qr);
+	conf_free(cf);
+	free(filter);
+	return rc;
 }

@@ -127,7 +127,7 @@ static void list_header(struct query_run *qr)
 	if (qr->opts.format == QUERY_OUT_CSV)
 		qout_str(&qr->out, "first,last,src,dst,sport,dport,proto,packets,bytes,flags,exporter,sampling\n");
 	else if (qr->opts.format == QUERY_OUT_TABLE)
-		qout_printf(&qr->out, "%-23s %9s %-5s %39s    %-39s %8s %3s %8s %8s %5s\n",
+		qout_printf(&qr->out, "%-23s %9s %-5s %21s    %-21s %8s %3s %8s %8s %5s\n",
 			    "Date first seen", "Duration", "Proto", "Src IP Addr:Port", "Dst IP Addr:Port",
 			    "Flags", "Tos", "Packets", "Bytes", "Flows");
 }
@@ -212,7 +212,7 @@ static void list_row(struct query_run *qr, const struct flow *f)
 			fl[i] = f->tcp_flags & (0x80 >> i) ? "CEUAPRSF"[i] : '.';
 		fl[8] = '\0';
 		qout_time(o, f->first_ms, ' ', 0);
-		qout_printf(o, " %9.3f %-5s %39s -> %-39s %8s %3u %8s %8s %5u\n",
+		qout_printf(o, " %9.3f %-5s %21s -> %-21s %8s %3u %8s %8s %5u\n",
 			    (double)(f->last_ms - f->first_ms) / 1000.0, proto_str(f->proto, pb), s, d,
 			    fl, f->tos, qfmt_scaled((double)f->packets, pk),
 			    qfmt_scaled((double)f->bytes, by), 1u);
@@ -359,27 +359,27 @@ static void write_stat(struct query_run *qr, size_t si)
 	if (qr->opts.format == QUERY_OUT_TABLE) {
 		qout_printf(o, "Top %zu %s ordered by %s:\n", limit, key_title(k),
 			    query_order_name(qr->opts.stat_order[si]));
-		qout_printf(o, "%-23s %9s %-5s %39s %15s %16s %16s %8s %8s %5s\n", "Date first seen",
+		qout_printf(o, "%-23s %9s %-5s %20s %15s %16s %16s %8s %8s %5s\n", "Date first seen",
 			    "Duration", "Proto", key_title(k), "Flows(%)", "Packets(%)", "Bytes(%)",
 			    "pps", "bps", "bpp");
 	} else if (qr->opts.format == QUERY_OUT_CSV && si == 0) {
 		qout_str(o, "stat,order,rank,key,first,last,proto,flows,packets,bytes\n");
 	}
 	for (size_t i = 0; i < n; i++) {
-		char ks[ADDR_STRLEN + 8], pb[8], a1[32], a2[32], a3[32], a4[32], a5[32];
+		char ks[ADDR_STRLEN + 8], pb[8], a1[32], a2[32], a3[32], a4[32], a5[32], a6[32];
 		const char *ps = e[i].proto < 0 ? "any" : proto_str((uint8_t)e[i].proto, pb);
 		double dur = (double)(e[i].last_ms - e[i].first_ms) / 1000.0;
 		key_str(&e[i], k, ks, sizeof(ks));
 		qout_room(o);
 		if (qr->opts.format == QUERY_OUT_TABLE) {
 			qout_time(o, e[i].first_ms, ' ', 0);
-			qout_printf(o, " %9.3f %-5s %39s %8s(%5.1f) %8s(%5.1f) %8s(%5.1f) %8s %8s %5s\n",
+			qout_printf(o, " %9.3f %-5s %20s %8s(%5.1f) %8s(%5.1f) %8s(%5.1f) %8s %8s %5s\n",
 				    dur, ps, ks, qfmt_scaled((double)e[i].flows, a1), pct(e[i].flows, tf),
 				    qfmt_scaled((double)e[i].packets, a2), pct(e[i].packets, tp),
 				    qfmt_scaled((double)e[i].bytes, a3), pct(e[i].bytes, tb),
 				    qfmt_scaled(dur > 0 ? (double)e[i].packets / dur : 0, a4),
 				    qfmt_scaled(dur > 0 ? 8.0 * (double)e[i].bytes / dur : 0, a5),
-				    e[i].packets ? qfmt_scaled((double)(e[i].bytes / e[i].packets), a1) : "0");
+				    e[i].packets ? qfmt_scaled((double)(e[i].bytes / e[i].packets), a6) : "0");
 			continue;
 		}
 		if (qr->opts.format == QUERY_OUT_JSON) {
