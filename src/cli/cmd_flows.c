@@ -342,6 +342,8 @@ int cmd_flows(int argc, char **argv)
 	else
 		rc = read_store(qr, storedir, o.from_ms, o.to_ms, &pr, &sst);
 	progress_clear(&pr);
+	if (rc != 0)
+		goto out;
 	if (query_run_finish(qr) != 0) {
 		fprintf(stderr, "vigil flows: writing the output failed\n");
 		rc = 1;
