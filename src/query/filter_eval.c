@@ -295,21 +295,21 @@ bool query_filter_is_any(const struct query_filter *f) { return f->any; }
 	{                                                                                  \
 		if (both) {                                                                \
 			switch (op) {                                                      \
-			case QOP_EQ: SCAN((a[i] == v) & (b[i] == v));                      \
-			case QOP_NE: SCAN((a[i] != v) & (b[i] != v));                      \
-			case QOP_LT: SCAN((a[i] < v) & (b[i] < v));                        \
-			case QOP_GT: SCAN((a[i] > v) & (b[i] > v));                        \
-			case QOP_LE: SCAN((a[i] <= v) & (b[i] <= v));                      \
-			default: SCAN((a[i] >= v) & (b[i] >= v));                         \
+			case QOP_EQ: SCAN((int)(a[i] == v) & (int)(b[i] == v));                      \
+			case QOP_NE: SCAN((int)(a[i] != v) & (int)(b[i] != v));                      \
+			case QOP_LT: SCAN((int)(a[i] < v) & (int)(b[i] < v));                        \
+			case QOP_GT: SCAN((int)(a[i] > v) & (int)(b[i] > v));                        \
+			case QOP_LE: SCAN((int)(a[i] <= v) & (int)(b[i] <= v));                      \
+			default: SCAN((int)(a[i] >= v) & (int)(b[i] >= v));                         \
 			}                                                                  \
 		}                                                                          \
 		switch (op) {                                                              \
-		case QOP_EQ: SCAN((a[i] == v) | (b[i] == v));                              \
-		case QOP_NE: SCAN((a[i] != v) | (b[i] != v));                              \
-		case QOP_LT: SCAN((a[i] < v) | (b[i] < v));                                \
-		case QOP_GT: SCAN((a[i] > v) | (b[i] > v));                                \
-		case QOP_LE: SCAN((a[i] <= v) | (b[i] <= v));                              \
-		default: SCAN((a[i] >= v) | (b[i] >= v));                                 \
+		case QOP_EQ: SCAN((int)(a[i] == v) | (int)(b[i] == v));                              \
+		case QOP_NE: SCAN((int)(a[i] != v) | (int)(b[i] != v));                              \
+		case QOP_LT: SCAN((int)(a[i] < v) | (int)(b[i] < v));                                \
+		case QOP_GT: SCAN((int)(a[i] > v) | (int)(b[i] > v));                                \
+		case QOP_LE: SCAN((int)(a[i] <= v) | (int)(b[i] <= v));                              \
+		default: SCAN((int)(a[i] >= v) | (int)(b[i] >= v));                                 \
 		}                                                                          \
 	}
 
@@ -332,11 +332,6 @@ static inline uint64_t ld64(const uint8_t *p)
 	return v;
 }
 
-static inline bool addr_match(const struct vaddr *a, const struct qnode *n)
-{
-	return ((ld64(a->b) & n->mask[0]) == n->key[0]) & ((ld64(a->b + 8) & n->mask[1]) == n->key[1]);
-}
-
 static size_t eval_addr(const struct qnode *n, const struct query_cols *c, const uint32_t *in,
 			size_t nin, uint32_t *out)
 {
@@ -344,14 +339,14 @@ static size_t eval_addr(const struct qnode *n, const struct query_cols *c, const
 	const struct vaddr *b = n->dual != QD_ONE ? c->col[n->col[1]] : NULL;
 	const uint64_t k0 = n->key[0], k1 = n->key[1], m0 = n->mask[0], m1 = n->mask[1];
 
-#define AM(x) (((ld64((x).b) & m0) == k0) & ((ld64((x).b + 8) & m1) == k1))
+#define AM(x) ((int)((ld64((x).b) & m0) == k0) & (int)((ld64((x).b + 8) & m1) == k1))
 	if (n->kind == QN_ADDR) {
 		/* A host: compare the low half first, it differs most often. */
-#define AE(x) ((ld64((x).b + 8) == k1) & (ld64((x).b) == k0))
+#define AE(x) ((int)(ld64((x).b + 8) == k1) & (int)(ld64((x).b) == k0))
 		if (!b)
 			SCAN(AE(a[i]));
 		if (n->dual == QD_BOTH)
-			SCAN(AE(a[i]) & AE(b[i]));
+			SCAN((int)AE(a[i]) & (int)AE(b[i]));
 		SCAN(AE(a[i]) | AE(b[i]));
 #undef AE
 	}
@@ -477,7 +472,7 @@ static size_t eval_leaf(const struct qnode *n, const struct query_cols *c, const
 	case QN_TIME: {
 		const int64_t *fi = c->col[FLOW_COL_FIRST], *la = c->col[FLOW_COL_LAST];
 		const int64_t from = n->from_ms, to = n->to_ms;
-		SCAN((fi[i] <= to) & (la[i] >= from));
+		SCAN((int)(fi[i] <= to) & (int)(la[i] >= from));
 	}
 	default:
 		return 0;
