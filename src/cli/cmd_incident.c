@@ -579,6 +579,10 @@ static int do_follow(struct desk *d, const struct opts *o)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (o->progress) {
+		printf("following %s\n", o->pos[0]);
+		fflush(stdout);
+	}
 	rc = desk_follow(d, o->pos[0], &follow_stop, &st, o->progress ? ack_progress : NULL, NULL);
 	print_stats(&st);
 	if (rc) {
