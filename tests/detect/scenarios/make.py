@@ -131,10 +131,10 @@ def incidents(c, rnd, span, scale=1.0):
     """One of each incident; returns the labels (kind, host)."""
     labels = []
     # Outbound horizontal scan 445/tcp from an infected internal host.
-    n = int(900 * scale)
+    n = int(1500 * scale)
     for i in range(n):
         dst = "198.18.%d.%d" % (i // 250, 1 + i % 250)
-        c.tcp(T0 + 60 + i * 0.2, "10.10.5.66", dst, 50000 + i % 5000, 445, "S")
+        c.tcp(T0 + 60 + i * 0.12, "10.10.5.66", dst, 50000 + i % 5000, 445, "S")
     labels.append(("scan", "10.10.5.66"))
     # Inbound vertical scan of the public web server.
     for p in range(1, int(700 * scale) + 1):
@@ -155,7 +155,7 @@ def incidents(c, rnd, span, scale=1.0):
     for s in range(nsrc):
         src = "198.19.%d.%d" % (s // 250, 1 + s % 250)
         for k in range(100):
-            c.tcp(T0 + 300 + k * 0.3 + s * 0.0007, src, "10.10.7.7", 1024 + s, 80, "S")
+            c.tcp(T0 + 300 + k * 0.6 + s * 0.0007, src, "10.10.7.7", 1024 + s, 80, "S")
     labels.append(("dos", "10.10.7.7"))
     # DNS reflection against an internal victim: many resolvers, sport 53, big answers.
     for r in range(int(200 * scale)):
@@ -216,7 +216,7 @@ def export(inpcap, outpcap, version, sampling):
     with tempfile.TemporaryDirectory() as td:
         cmd = ["softflowd", "-r", inpcap, "-n", "127.0.0.1:%d" % sink.port, "-v", str(version),
                "-d", "-p", os.path.join(td, "pid"), "-c", os.path.join(td, "ctl"),
-               "-m", "1000000", "-t", "maxlife=60", "-t", "udp=60", "-t", "tcp=60"]
+               "-a", "-m", "1000000", "-t", "maxlife=60", "-t", "udp=60", "-t", "tcp=60"]
         if sampling > 1:
             cmd += ["-s", str(sampling)]
         # softflowd 1.1.0 does not exit at the end of a capture (it waits on
@@ -269,10 +269,10 @@ def main():
     c = Capture()
     span = 1500
     if demo:
-        ordinary(c, rnd, span, scale=1.5)
+        ordinary(c, rnd, span, scale=1.0)
         labels = incidents(c, rnd, span, scale=1.0)
     else:
-        ordinary(c, rnd, span, scale=1.0)
+        ordinary(c, rnd, span, scale=0.6)
         labels = incidents(c, rnd, span, scale=1.0)
     with tempfile.TemporaryDirectory() as td:
         raw = os.path.join(td, "traffic.pcap")
