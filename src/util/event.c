@@ -70,11 +70,21 @@ int event_to_json(const struct event *e, struct buf *b)
 	return rc ? VIGIL_ELIMIT : 0;
 }
 
+/* Copy a JSON string into dst[n]; an over-long value is cut at a UTF-8
+ * character boundary, so what we write back out is still valid JSON. */
 static void copy_str(char *dst, size_t n, json_t *v)
 {
 	const char *s = json_string_value(v);
+	size_t len = s ? strlen(s) : 0;
 
-	snprintf(dst, n, "%s", s ? s : "");
+	if (len >= n) {
+		len = n - 1;
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	if (len)
+		memcpy(dst, s, len);
+	dst[len] = '\0';
 }
 
 static int get_u64(json_t *o, const char *k, uint64_t *out)
