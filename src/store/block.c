@@ -31,6 +31,10 @@ void blk_release(struct store_block *b)
 	free(b->rbuf);
 	for (int c = 0; c < FLOW_NCOLS; c++)
 		free(b->col[c]);
+	free(b->peer);
+	free(b->cidx);
+	free(b->cmp[0]);
+	free(b->cmp[1]);
 	blk_init(b);
 }
 
@@ -48,43 +52,123 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
 	return 0;
 }
 
+/* Read stored column c, check its CRC and decompress it; NULL on failure.
+ * The bytes stay valid until the next call. */
+static const uint8_t *read_raw(struct store_block *b, int c)
+{
+	const struct col_ent *e = &b->h.col[c];
+
+	if (grow(&b->cbuf, &b->ccap, e->clen ? e->clen : 1) ||
+	    store_pread(b->fd, b->cbuf, e->clen, b->off + e->off))
+		return NULL;
+	b->bytes_read += e->clen;
+	if (store_crc32c(0, b->cbuf, e->clen) != e->crc)
+		return NULL;
+	if (e->codec == STORE_NONE)
+		return e->clen == e->rlen ? b->cbuf : NULL;
+	if (!b->dctx && !(b->dctx = store_dctx_new()))
+		return NULL;
+	if (grow(&b->rbuf, &b->rcap, e->rlen ? e->rlen : 1) ||
+	    store_decompress(b->dctx, (enum store_codec)e->codec, b->cbuf, e->clen, b->rbuf, e->rlen))
+		return NULL;
+	return b->rbuf;
+}
+
+/* The peer column and the row -> base-row index map. */
+static int load_peer(struct store_block *b)
+{
+	size_t n = b->h.rows, nb = 0;
+	const uint8_t *raw;
+
+	if (b->done & (1ull << COL_PEER))
+		return 0;
+	if (n > b->peercap) {
+		int32_t *p = realloc(b->peer, n * sizeof(*p));
+		uint32_t *q;
+
+		if (!p)
+			return VIGIL_ENOMEM;
+		b->peer = p;
+		q = realloc(b->cidx, n * sizeof(*q));
+		if (!q)
+			return VIGIL_ENOMEM;
+		b->cidx = q;
+		b->peercap = n;
+	}
+	if (!(raw = read_raw(b, COL_PEER)) || store_peer_decode(&b->h.col[COL_PEER], raw, n, b->peer))
+		return VIGIL_EFORMAT;
+	for (size_t i = 0; i < n; i++)
+		b->cidx[i] = b->peer[i] ? 0 : (uint32_t)nb++;
+	b->nbase = nb;
+	b->done |= 1ull << COL_PEER;
+	return 0;
+}
+
+/* Decode a paired column and its swap partner together (see col_paired). */
+static int decode_pair(struct store_block *b, int c)
+{
+	int s = col_swap(c);
+	size_t n = b->h.rows, es = store_cols[c].esize, nb;
+	const uint8_t *raw;
+	uint8_t *out[2], *cmp[2];
+
+	if (load_peer(b))
+		return VIGIL_EFORMAT;
+	nb = b->nbase;
+	if (grow((uint8_t **)&b->col[c], &b->colcap[c], n * es) ||
+	    grow((uint8_t **)&b->col[s], &b->colcap[s], n * es) ||
+	    grow((uint8_t **)&b->cmp[0], &b->cmpcap[0], nb * es + 1) ||
+	    grow((uint8_t **)&b->cmp[1], &b->cmpcap[1], nb * es + 1))
+		return VIGIL_ENOMEM;
+	if (!(raw = read_raw(b, c)) ||
+	    store_col_decode((enum flow_col)c, &b->h.col[c], raw, nb, b->h.min_first, NULL, b->cmp[0]))
+		return VIGIL_EFORMAT;
+	if (s != c && (!(raw = read_raw(b, s)) ||
+		       store_col_decode((enum flow_col)s, &b->h.col[s], raw, nb, b->h.min_first, NULL,
+					b->cmp[1])))
+		return VIGIL_EFORMAT;
+	out[0] = b->col[c];
+	out[1] = b->col[s];
+	cmp[0] = b->cmp[0];
+	cmp[1] = s != c ? b->cmp[1] : b->cmp[0];
+	for (size_t i = 0; i < n; i++) {
+		if (b->peer[i] == 0) {
+			memcpy(out[0] + i * es, cmp[0] + b->cidx[i] * es, es);
+			memcpy(out[1] + i * es, cmp[1] + b->cidx[i] * es, es);
+		} else {
+			size_t j = i + (size_t)(int64_t)b->peer[i];
+
+			memcpy(out[0] + i * es, cmp[1] + b->cidx[j] * es, es);
+			memcpy(out[1] + i * es, cmp[0] + b->cidx[j] * es, es);
+		}
+	}
+	b->done |= 1ull << c | 1ull << s;
+	return 0;
+}
+
 const void *blk_col(struct store_block *b, enum flow_col c)
 {
-	const struct col_ent *e;
 	const int64_t *first = NULL;
 	const uint8_t *raw;
-	size_t n = b->h.rows, need;
+	size_t n = b->h.rows;
 
 	if ((unsigned)c >= FLOW_NCOLS)
 		return NULL;
-	if (b->done & (1u << c))
+	if (b->done & (1ull << c))
 		return b->col[c];
-	e = &b->h.col[c];
+	if (col_paired(c)) {
+		if (decode_pair(b, c))
+			goto bad;
+		return b->col[c];
+	}
 	if (c == FLOW_COL_LAST && !(first = blk_col(b, FLOW_COL_FIRST)))
 		goto bad;
-	need = n * store_cols[c].esize;
-	if (grow((uint8_t **)&b->col[c], &b->colcap[c], need) || grow(&b->cbuf, &b->ccap, e->clen ? e->clen : 1))
+	if (grow((uint8_t **)&b->col[c], &b->colcap[c], n * store_cols[c].esize))
 		goto bad;
-	if (store_pread(b->fd, b->cbuf, e->clen, b->off + e->off))
+	if (!(raw = read_raw(b, c)) ||
+	    store_col_decode(c, &b->h.col[c], raw, n, b->h.min_first, first, b->col[c]))
 		goto bad;
-	b->bytes_read += e->clen;
-	if (store_crc32c(0, b->cbuf, e->clen) != e->crc)
-		goto bad;
-	if (e->codec == STORE_NONE) {
-		if (e->clen != e->rlen)
-			goto bad;
-		raw = b->cbuf;
-	} else {
-		if (!b->dctx && !(b->dctx = store_dctx_new()))
-			goto bad;
-		if (grow(&b->rbuf, &b->rcap, e->rlen ? e->rlen : 1) ||
-		    store_decompress(b->dctx, (enum store_codec)e->codec, b->cbuf, e->clen, b->rbuf, e->rlen))
-			goto bad;
-		raw = b->rbuf;
-	}
-	if (store_col_decode(c, e, raw, n, b->h.min_first, first, b->col[c]))
-		goto bad;
-	b->done |= 1u << c;
+	b->done |= 1ull << c;
 	return b->col[c];
 bad:
 	b->bad = true;

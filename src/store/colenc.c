@@ -218,19 +218,48 @@ void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_
 		}
 		break;
 	case K_ADDR: {
-		bool v4 = true;
+		bool v4;
 
-		for (size_t i = 0; i < n && v4; i++)
-			v4 = addr_is_v4((const struct vaddr *)((const uint8_t *)&rows[i] + d->off));
-		e->enc = v4 ? ENC_V4 : ENC_FIXED;
-		e->width = v4 ? 4 : 16;
-		for (size_t i = 0; i < n; i++) {
-			const uint8_t *a = (const uint8_t *)&rows[i] + d->off + (v4 ? 12 : 0);
+		size_t k4 = 0, k6, bm = (n + 7) / 8, i4 = 0, i6 = 0;
+		uint8_t *p4, *p6;
 
-			for (size_t j = 0; j < e->width; j++)
-				out[j * n + i] = a[j];
+		for (size_t i = 0; i < n; i++)
+			k4 += addr_is_v4((const struct vaddr *)((const uint8_t *)&rows[i] + d->off));
+		v4 = k4 == n;
+		if (v4 || k4 == 0) {
+			e->enc = v4 ? ENC_V4 : ENC_FIXED;
+			e->width = v4 ? 4 : 16;
+			for (size_t i = 0; i < n; i++) {
+				const uint8_t *a = (const uint8_t *)&rows[i] + d->off + (v4 ? 12 : 0);
+
+				for (size_t j = 0; j < e->width; j++)
+					out[j * n + i] = a[j];
+			}
+			len = n * e->width;
+			break;
 		}
-		len = n * e->width;
+		/* mixed: a bitmap of the IPv6 rows, then IPv4 planes, then IPv6 planes */
+		k6 = n - k4;
+		e->enc = ENC_MIX;
+		e->width = 16;
+		memset(out, 0, bm);
+		p4 = out + bm;
+		p6 = p4 + 4 * k4;
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *a = (const uint8_t *)&rows[i] + d->off;
+
+			if (addr_is_v4((const struct vaddr *)a)) {
+				for (size_t j = 0; j < 4; j++)
+					p4[j * k4 + i4] = a[12 + j];
+				i4++;
+			} else {
+				out[i / 8] |= (uint8_t)(1u << (i % 8));
+				for (size_t j = 0; j < 16; j++)
+					p6[j * k6 + i6] = a[j];
+				i6++;
+			}
+		}
+		len = bm + 4 * k4 + 16 * k6;
 		break;
 	}
 	case K_U16:
@@ -249,6 +278,68 @@ void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_
 	e->rlen = (uint32_t)len;
 }
 
+void store_peer_encode(const int32_t *peer, size_t n, uint8_t *out, struct col_ent *e)
+{
+	size_t len = 0;
+	bool any = false;
+
+	memset(e, 0, sizeof(*e));
+	for (size_t i = 0; i < n && !any; i++)
+		any = peer[i] != 0;
+	if (!any) {
+		e->enc = ENC_CONST;
+		e->width = 4;
+		e->rlen = 4;
+		memset(out, 0, 4);
+		return;
+	}
+	e->enc = ENC_VARINT;
+	for (size_t i = 0; i < n; i++)
+		len += put_varint(out + len, zigzag((uint64_t)(int64_t)peer[i]));
+	e->rlen = (uint32_t)len;
+}
+
+int store_peer_decode(const struct col_ent *e, const uint8_t *raw, size_t n, int32_t *dst)
+{
+	size_t pos = 0;
+
+	if (e->enc == ENC_CONST) {
+		if (e->rlen != 4 || get_u32le(raw) != 0)
+			return VIGIL_EFORMAT;
+		memset(dst, 0, n * sizeof(*dst));
+		return 0;
+	}
+	if (e->enc != ENC_VARINT)
+		return VIGIL_EFORMAT;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = 0;
+		unsigned shift = 0;
+		int64_t off;
+
+		for (;;) {
+			uint8_t b;
+
+			if (pos >= e->rlen || shift > 63)
+				return VIGIL_EFORMAT;
+			b = raw[pos++];
+			v |= (uint64_t)(b & 0x7f) << shift;
+			shift += 7;
+			if (!(b & 0x80))
+				break;
+		}
+		off = (int64_t)unzigzag(v);
+		if (off < -(int64_t)i || off >= (int64_t)(n - i))
+			return VIGIL_EFORMAT;
+		dst[i] = (int32_t)off;
+	}
+	if (pos != e->rlen)
+		return VIGIL_EFORMAT;
+	for (size_t i = 0; i < n; i++)
+		if (dst[i] && dst[i + (size_t)(int64_t)dst[i]] != 0)
+			return VIGIL_EFORMAT; /* partner must be a base row */
+	return 0;
+}
+
 static void set_elem(void *dst, size_t i, size_t esize, uint64_t v)
 {
 	uint8_t *p = (uint8_t *)dst + i * esize;
@@ -259,6 +350,41 @@ static void set_elem(void *dst, size_t i, size_t esize, uint64_t v)
 	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
 	default: memcpy(p, &v, 8); break;
 	}
+}
+
+/* Mixed IPv4/IPv6 addresses (see store_col_encode). */
+static int decode_mix(const struct col_ent *e, const uint8_t *raw, size_t n, void *dst)
+{
+	size_t bm = (n + 7) / 8, k6 = 0, k4, i4 = 0, i6 = 0;
+	const uint8_t *p4, *p6;
+
+	if (e->width != 16 || e->rlen < bm)
+		return VIGIL_EFORMAT;
+	for (size_t i = 0; i < n; i++)
+		k6 += raw[i / 8] >> (i % 8) & 1;
+	if (n % 8 && raw[bm - 1] >> (n % 8))
+		return VIGIL_EFORMAT; /* bits past the last row */
+	k4 = n - k6;
+	if (e->rlen != bm + 4 * k4 + 16 * k6)
+		return VIGIL_EFORMAT;
+	p4 = raw + bm;
+	p6 = p4 + 4 * k4;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *a = (uint8_t *)dst + i * 16;
+
+		if (raw[i / 8] >> (i % 8) & 1) {
+			for (size_t j = 0; j < 16; j++)
+				a[j] = p6[j * k6 + i6];
+			i6++;
+		} else {
+			memset(a, 0, 10);
+			a[10] = a[11] = 0xff;
+			for (size_t j = 0; j < 4; j++)
+				a[12 + j] = p4[j * k4 + i4];
+			i4++;
+		}
+	}
+	return 0;
 }
 
 int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *raw, size_t n,
@@ -318,6 +444,9 @@ int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *ra
 	}
 	case K_ADDR: {
 		size_t w = e->enc == ENC_V4 ? 4 : 16;
+
+		if (e->enc == ENC_MIX)
+			return decode_mix(e, raw, n, dst);
 
 		if ((e->enc != ENC_V4 && e->enc != ENC_FIXED) || e->width != w || e->rlen != n * w)
 			return VIGIL_EFORMAT;

@@ -84,8 +84,8 @@ void blk_hdr_put(uint8_t out[BLK_HDR_LEN], const struct blk_hdr *h)
 	put_u32le(out + 12, h->rows);
 	put_u64le(out + 16, (uint64_t)h->min_first);
 	put_u64le(out + 24, (uint64_t)h->max_last);
-	out[32] = FLOW_NCOLS;
-	for (int c = 0; c < FLOW_NCOLS; c++, p += BLK_COLENT) {
+	out[32] = BLK_NCOLS;
+	for (int c = 0; c < BLK_NCOLS; c++, p += BLK_COLENT) {
 		const struct col_ent *e = &h->col[c];
 
 		p[0] = e->enc;
@@ -124,9 +124,9 @@ int blk_hdr_get(const uint8_t *p, size_t len, struct blk_hdr *h)
 	rdle_i64(&r, &h->max_last);
 	rdle_u8(&r, &ncols);
 	rd_skip(&r, 3);
-	if (ncols != FLOW_NCOLS || h->rows == 0 || h->rows > STORE_MAX_ROWS)
+	if (ncols != BLK_NCOLS || h->rows == 0 || h->rows > STORE_MAX_ROWS)
 		return VIGIL_EFORMAT;
-	for (int c = 0; c < FLOW_NCOLS; c++) {
+	for (int c = 0; c < BLK_NCOLS; c++) {
 		struct col_ent *e = &h->col[c];
 
 		rdle_u8(&r, &e->enc);

@@ -26,7 +26,10 @@
 #define END_MAGIC "VIGILEND"
 #define BLK_FIXED 36
 #define BLK_COLENT 16
-#define BLK_HDR_LEN (BLK_FIXED + FLOW_NCOLS * BLK_COLENT + 4)
+/* Stored columns of a block: the flow columns plus the reverse-pair column. */
+#define COL_PEER FLOW_NCOLS
+#define BLK_NCOLS (FLOW_NCOLS + 1)
+#define BLK_HDR_LEN (BLK_FIXED + BLK_NCOLS * BLK_COLENT + 4)
 #define TRAILER_LEN 24
 #define FTR_FIXED 56
 #define FTR_DIRENT 32
@@ -42,6 +45,7 @@ enum col_enc {
 	ENC_VARINT = 2, /* LEB128 per row (times as deltas, see colenc.c) */
 	ENC_FIXED = 3,  /* fixed width, byte planes (shuffled) */
 	ENC_V4 = 4,     /* addresses, all IPv4: 4 bytes each, byte planes */
+	ENC_MIX = 5,    /* addresses, mixed: IPv6-row bitmap, IPv4 planes, IPv6 planes */
 };
 
 enum col_kind { K_FIRST, K_LAST, K_ADDR, K_U64, K_U32, K_U16, K_U8 };
@@ -65,7 +69,7 @@ struct col_ent {
 struct blk_hdr {
 	uint32_t hdr_len, payload_len, rows;
 	int64_t min_first, max_last;
-	struct col_ent col[FLOW_NCOLS];
+	struct col_ent col[BLK_NCOLS];
 };
 
 struct seg_hdr {
@@ -170,6 +174,28 @@ void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_
 		      uint8_t *out, struct col_ent *e);
 size_t store_col_raw_max(size_t rows);
 /*
+ * Reverse pairs: a row whose (dst, src, dport, sport, proto) is another
+ * row's (src, dst, sport, dport, proto) stores only a signed offset to that
+ * row in the peer column; its SRC, DST, SPORT, DPORT and PROTO are not
+ * stored (they are the partner's, swapped). These five columns are encoded
+ * over the rows with peer 0 only ("base" rows).
+ */
+static inline bool col_paired(int c)
+{
+	return c == FLOW_COL_SRC || c == FLOW_COL_DST || c == FLOW_COL_SPORT ||
+	       c == FLOW_COL_DPORT || c == FLOW_COL_PROTO;
+}
+/* The column whose value a ref row takes from its partner. */
+static inline int col_swap(int c)
+{
+	return c == FLOW_COL_SRC ? FLOW_COL_DST : c == FLOW_COL_DST ? FLOW_COL_SRC :
+	       c == FLOW_COL_SPORT ? FLOW_COL_DPORT : c == FLOW_COL_DPORT ? FLOW_COL_SPORT : c;
+}
+void store_peer_encode(const int32_t *peer, size_t n, uint8_t *out, struct col_ent *e);
+/* Decode and validate: every offset lands in the block on a row with peer 0. */
+int store_peer_decode(const struct col_ent *e, const uint8_t *raw, size_t n, int32_t *dst);
+
+/*
  * Decode a raw (decompressed) column into dst (n elements of the member
  * type). first is the decoded FIRST column (needed by LAST). Returns 0 or
  * VIGIL_EFORMAT on any inconsistency.
@@ -230,7 +256,12 @@ struct store_block {
 	size_t ccap, rcap;
 	void *col[FLOW_NCOLS];
 	size_t colcap[FLOW_NCOLS];
-	uint32_t done;   /* bit c: column c decoded */
+	int32_t *peer;   /* reverse-pair offsets (0: base row) */
+	uint32_t *cidx;  /* row -> index among base rows */
+	size_t peercap, nbase;
+	void *cmp[2];    /* compact (base-row) arrays of a pair of columns */
+	size_t cmpcap[2];
+	uint64_t done;   /* bit c: column c decoded; bit COL_PEER: peer/cidx ready */
 	bool bad;        /* a column failed its checksum or decoding */
 	uint64_t bytes_read;
 };

@@ -223,7 +223,10 @@ struct store_writer {
 	char *dir;
 	struct store_opts o;
 	int lockfd;
-	struct flow *rows;
+	struct flow *rows, *rows2;
+	struct sortkey *keys;
+	int32_t *peer;
+	uint32_t *queue[2];
 	size_t nrows;
 	int64_t now_ms, block_started_ms;
 	uint8_t *raw, *out;
@@ -325,15 +328,106 @@ static int seg_close(struct store_writer *w)
 	return err;
 }
 
+/*
+ * Rows are sorted by conversation (the two endpoints, lower address first,
+ * protocol, ports, start) so that a flow and its reverse flow sit side by
+ * side and a host's flows form runs; then each flow whose reverse is in the
+ * block is paired with it (first come, first paired) and stores only the
+ * offset to its partner. Measured in bench/store/README.md.
+ */
+struct sortkey {
+	uint8_t lo[16], hi[16];
+	uint16_t lport, hport;
+	uint8_t proto, dir;
+	int64_t first;
+	uint32_t idx;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct sortkey *x = a, *y = b;
+	int c = memcmp(x->lo, y->lo, 16);
+
+	if (c || (c = memcmp(x->hi, y->hi, 16)))
+		return c;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->lport != y->lport)
+		return x->lport < y->lport ? -1 : 1;
+	if (x->hport != y->hport)
+		return x->hport < y->hport ? -1 : 1;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static bool same_conv(const struct sortkey *x, const struct sortkey *y)
+{
+	return !memcmp(x->lo, y->lo, 16) && !memcmp(x->hi, y->hi, 16) && x->proto == y->proto &&
+	       x->lport == y->lport && x->hport == y->hport;
+}
+
+static void sort_rows(struct store_writer *w)
+{
+	size_t n = w->nrows;
+	struct flow *t;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct flow *f = &w->rows[i];
+		struct sortkey *k = &w->keys[i];
+		int c = memcmp(f->src.b, f->dst.b, 16);
+
+		k->dir = c > 0 || (c == 0 && f->sport > f->dport);
+		memcpy(k->lo, k->dir ? f->dst.b : f->src.b, 16);
+		memcpy(k->hi, k->dir ? f->src.b : f->dst.b, 16);
+		k->lport = k->dir ? f->dport : f->sport;
+		k->hport = k->dir ? f->sport : f->dport;
+		k->proto = f->proto;
+		k->first = f->first_ms;
+		k->idx = (uint32_t)i;
+	}
+	qsort(w->keys, n, sizeof(*w->keys), key_cmp);
+	for (size_t i = 0; i < n; i++)
+		w->rows2[i] = w->rows[w->keys[i].idx];
+	t = w->rows;
+	w->rows = w->rows2;
+	w->rows2 = t;
+	/* pair within each conversation: FIFO per direction */
+	for (size_t g = 0; g < n;) {
+		size_t e = g + 1, qh[2] = { 0, 0 }, qt[2] = { 0, 0 };
+		bool ambiguous;
+
+		while (e < n && same_conv(&w->keys[g], &w->keys[e]))
+			e++;
+		ambiguous = !memcmp(w->keys[g].lo, w->keys[g].hi, 16) && w->keys[g].lport == w->keys[g].hport;
+		for (size_t i = g; i < e; i++) {
+			int d = w->keys[i].dir;
+
+			w->peer[i] = 0;
+			if (!ambiguous && qh[!d] < qt[!d]) {
+				uint32_t j = w->queue[!d][qh[!d]++];
+
+				w->peer[i] = (int32_t)((int64_t)j - (int64_t)i);
+			} else {
+				w->queue[d][qt[d]++] = (uint32_t)i;
+			}
+		}
+		g = e;
+	}
+}
+
 /* Encode, compress and write the block in progress; make it durable. */
 static int finish_block(struct store_writer *w)
 {
 	struct blk_hdr h;
-	size_t n = w->nrows, pos = BLK_HDR_LEN;
+	size_t n = w->nrows, pos = BLK_HDR_LEN, nbase = 0;
 	int err;
 
 	if (n == 0)
 		return 0;
+	sort_rows(w); /* idempotent: a retry after a failed write sorts again */
 	memset(&h, 0, sizeof(h));
 	h.rows = (uint32_t)n;
 	h.min_first = INT64_MAX;
@@ -344,11 +438,20 @@ static int finish_block(struct store_writer *w)
 		if (w->rows[i].last_ms > h.max_last)
 			h.max_last = w->rows[i].last_ms;
 	}
-	for (int c = 0; c < FLOW_NCOLS; c++) {
+	/* the base rows (peer 0) for the paired columns go to rows2 */
+	for (size_t i = 0; i < n; i++)
+		if (w->peer[i] == 0)
+			w->rows2[nbase++] = w->rows[i];
+	for (int c = 0; c < BLK_NCOLS; c++) {
 		struct col_ent *e = &h.col[c];
 		long clen = -1;
 
-		store_col_encode((enum flow_col)c, w->rows, n, h.min_first, w->raw, e);
+		if (c == COL_PEER)
+			store_peer_encode(w->peer, n, w->raw, e);
+		else if (col_paired(c))
+			store_col_encode((enum flow_col)c, w->rows2, nbase, h.min_first, w->raw, e);
+		else
+			store_col_encode((enum flow_col)c, w->rows, n, h.min_first, w->raw, e);
 		if (e->enc != ENC_CONST && w->o.codec != STORE_NONE)
 			clen = store_compress(w->cctx, w->o.codec, w->o.level, w->raw, e->rlen,
 					      w->out + pos, w->out_cap - pos);
@@ -454,11 +557,16 @@ int store_writer_open(const char *dir, const struct store_opts *opts, struct sto
 		goto out;
 	}
 	w->rows = malloc(w->o.block_rows * sizeof(*w->rows));
+	w->rows2 = malloc(w->o.block_rows * sizeof(*w->rows2));
+	w->keys = malloc(w->o.block_rows * sizeof(*w->keys));
+	w->peer = malloc(w->o.block_rows * sizeof(*w->peer));
+	w->queue[0] = malloc(w->o.block_rows * sizeof(*w->queue[0]));
+	w->queue[1] = malloc(w->o.block_rows * sizeof(*w->queue[1]));
 	w->raw = malloc(store_col_raw_max(w->o.block_rows));
-	w->out_cap = BLK_HDR_LEN + FLOW_NCOLS * store_codec_bound(w->o.codec, store_col_raw_max(w->o.block_rows));
+	w->out_cap = BLK_HDR_LEN + BLK_NCOLS * store_codec_bound(w->o.codec, store_col_raw_max(w->o.block_rows));
 	w->out = malloc(w->out_cap);
 	w->cctx = store_cctx_new();
-	if (!w->rows || !w->raw || !w->out || !w->cctx) {
+	if (!w->rows || !w->rows2 || !w->keys || !w->peer || !w->queue[0] || !w->queue[1] || !w->raw || !w->out || !w->cctx) {
 		err = VIGIL_ENOMEM;
 		goto out;
 	}
@@ -541,6 +649,11 @@ int store_writer_close(struct store_writer *w)
 	addr_set_free(&w->set);
 	free(w->blocks);
 	free(w->rows);
+	free(w->rows2);
+	free(w->keys);
+	free(w->peer);
+	free(w->queue[0]);
+	free(w->queue[1]);
 	free(w->raw);
 	free(w->out);
 	free(w->dir);

@@ -1,7 +1,9 @@
 /*
  * gen.h - deterministic pseudo-random flows for the store tests: every field
- * set, IPv4 and IPv6 mixed, so a round trip exercises every column encoding.
- * flow i is a pure function of (seed, i), so a test can check what it reads.
+ * set, IPv4 and IPv6 mixed, every third flow the reverse of the one before,
+ * so a round trip exercises every column encoding and the pairing.
+ * flow i is a pure function of (seed, i) and carries i in `bytes`, so a test
+ * can check every row it reads whatever the order.
  */
 #ifndef VIGIL_TESTS_STORE_GEN_H
 #define VIGIL_TESTS_STORE_GEN_H
@@ -45,7 +47,7 @@ static inline void gen_flow(uint64_t seed, uint64_t i, int64_t base_ms, struct f
 	addr_from_v4(&f->nexthop, 0xc0000201u + (uint32_t)(r % 3));
 	addr_from_v4(&f->exporter, 0xc0000301u);
 	f->packets = 1 + (r2 >> 40) % 1000;
-	f->bytes = f->packets * (40 + (r3 >> 50) % 1460) + i; /* i makes every flow unique */
+	f->bytes = i; /* identifies the flow: the store reorders rows within a block */
 	f->sampling = (r % 3 == 0) ? 1 : 100;
 	f->src_as = (uint32_t)(r3 % 70000);
 	f->dst_as = 786;
@@ -61,6 +63,16 @@ static inline void gen_flow(uint64_t seed, uint64_t i, int64_t base_ms, struct f
 	f->dst_mask = (uint8_t)(r % 33);
 	f->direction = (uint8_t)(r2 & 1);
 	f->version = 10;
+	if (i % 3 == 2) { /* the reverse of flow i-1, as a router exports a connection */
+		struct flow q;
+
+		gen_flow(seed, i - 1, base_ms, &q);
+		f->src = q.dst;
+		f->dst = q.src;
+		f->sport = q.dport;
+		f->dport = q.sport;
+		f->proto = q.proto;
+	}
 }
 
 #endif

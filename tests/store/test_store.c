@@ -132,6 +132,7 @@ static void test_roundtrip(void **state)
 	struct store_reader *r;
 	struct store_block *b;
 	size_t n = 60000, i = 0;
+	uint8_t *seen = calloc(n, 1);
 	int rc;
 
 	(void)state;
@@ -152,8 +153,11 @@ static void test_roundtrip(void **state)
 		for (size_t k = 0; k < store_block_rows(b); k++, i++) {
 			struct flow want, got;
 
-			gen_flow(1, i, BASE_MS, &want);
 			store_block_row(b, k, &got);
+			assert_true(got.bytes < n);
+			assert_false(seen[got.bytes]); /* exactly once */
+			seen[got.bytes] = 1;
+			gen_flow(1, got.bytes, BASE_MS, &want);
 			check_flow_eq(&got, &want);
 			assert_int_equal(first[k], want.first_ms);
 			assert_int_equal(dport[k], want.dport);
@@ -170,6 +174,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(rs.bad_blocks, 0);
 	assert_int_equal(rs.torn_tails, 0);
 	store_reader_close(r);
+	free(seen);
 	rm_rf(dir);
 	free(dir);
 }
@@ -193,7 +198,8 @@ static void test_codecs(void **state)
 			for (size_t k = 0; k < n; k++, i++) {
 				struct flow want;
 
-				gen_flow(2, i, BASE_MS, &want);
+				assert_true(rows[k].bytes < 12345);
+				gen_flow(2, rows[k].bytes, BASE_MS, &want);
 				check_flow_eq(&rows[k], &want);
 			}
 		}

@@ -1,0 +1,195 @@
+/*
+ * storebench.c - measures the flow store on the flow benchmark's synthetic
+ * traffic model (bench/flows/model.c: heavy-tailed hosts and ports, 5% IPv6,
+ * request/response pairs, scanners): bytes per flow on disk for each codec and
+ * level, write throughput (flows/s), and read throughput, materialising whole
+ * rows and decoding single columns. The flows are what `vigil collect` stores
+ * from the benchmark's NetFlow v9 exports (exporter 127.0.0.1, version 9).
+ *
+ * usage: storebench [-n FLOWS] [-T SPAN_SECS] [-d DIR] [-f FLUSH_MS] [-b BLOCK_ROWS]
+ *                   [-c CODEC:LEVEL ...]    (CODEC zstd|lz4|none)
+ * Prints one line per configuration.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../flows/model.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/vtime.h"
+
+struct cfg {
+	enum store_codec codec;
+	int level;
+	const char *name;
+};
+
+static void to_flow(const struct genflow *g, struct flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->first_ms = g->first_ms;
+	f->last_ms = g->last_ms;
+	f->src = g->src;
+	f->dst = g->dst;
+	addr_from_v4(&f->exporter, 0x7f000001u);
+	f->packets = g->packets;
+	f->bytes = g->bytes;
+	f->sampling = 1;
+	f->in_if = g->in_if;
+	f->out_if = g->out_if;
+	f->domain = 1;
+	f->sport = g->sport;
+	f->dport = g->dport;
+	f->proto = g->proto;
+	f->tcp_flags = g->tcp_flags;
+	f->tos = g->tos;
+	f->src_mask = g->src_mask;
+	f->dst_mask = g->dst_mask;
+	f->direction = g->direction;
+	f->version = 9;
+}
+
+static uint64_t du(const char *dir)
+{
+	char cmd[4200];
+	FILE *p;
+	unsigned long long v = 0;
+
+	snprintf(cmd, sizeof(cmd), "du -sb '%s' | cut -f1", dir);
+	p = popen(cmd, "r");
+	if (p) {
+		if (fscanf(p, "%llu", &v) != 1)
+			v = 0;
+		pclose(p);
+	}
+	return v;
+}
+
+static double secs(uint64_t t0) { return (double)(vtime_mono_ns() - t0) / 1e9; }
+
+int main(int argc, char **argv)
+{
+	struct model_opts mo = { .seed = 2009, .flows = 2000000, .start_ms = 1793491200000LL,
+				 .span_ms = 360000, .v6_permille = 50 };
+	struct cfg cfgs[16];
+	int ncfg = 0, ch;
+	const char *base = "/tmp/vigil-storebench";
+	int64_t flush_ms = 1000;
+	uint32_t block_rows = 0;
+
+	while ((ch = getopt(argc, argv, "n:T:d:c:f:b:")) != -1) {
+		switch (ch) {
+		case 'n': mo.flows = strtoull(optarg, NULL, 10); break;
+		case 'T': mo.span_ms = strtoll(optarg, NULL, 10) * 1000; break;
+		case 'd': base = optarg; break;
+		case 'f': flush_ms = strtoll(optarg, NULL, 10); break;
+		case 'b': block_rows = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'c':
+			if (ncfg < 16) {
+				struct cfg *c = &cfgs[ncfg++];
+				char *colon = strchr(optarg, ':');
+
+				c->name = optarg;
+				c->codec = !strncmp(optarg, "lz4", 3) ? STORE_LZ4 : !strncmp(optarg, "none", 4) ? STORE_NONE : STORE_ZSTD;
+				c->level = colon ? (int)strtol(colon + 1, NULL, 10) : 0;
+			}
+			break;
+		default:
+			fprintf(stderr, "usage: storebench [-n FLOWS] [-T SPAN_SECS] [-d DIR] [-f FLUSH_MS] "
+					"[-b BLOCK_ROWS] [-c CODEC:LEVEL ...]\n");
+			return 2;
+		}
+	}
+	if (ncfg == 0)
+		cfgs[ncfg++] = (struct cfg){ STORE_ZSTD, 3, "zstd:3" };
+	printf("# %" PRIu64 " flows over %" PRId64 " s, flush %" PRId64 " ms, block rows %u\n", mo.flows,
+	       mo.span_ms / 1000, flush_ms, block_rows ? block_rows : 65536);
+	printf("# %-8s %9s %11s %10s %12s %12s %12s %12s\n", "codec", "bytes", "bytes/flow", "write/s",
+	       "read rows/s", "dport+proto/s", "src/s", "first/s");
+	for (int k = 0; k < ncfg; k++) {
+		struct store_opts o = { .segment_ms = 300000, .flush_ms = flush_ms, .block_rows = block_rows,
+					.codec = cfgs[k].codec, .level = cfgs[k].level, .sync = -1 };
+		struct model *m = model_new(&mo);
+		struct store_writer *w;
+		struct store_reader *r;
+		struct store_block *b;
+		struct genflow g[2];
+		struct flow f[2];
+		int64_t now;
+		uint64_t t0, n = 0, bytes;
+		double tw, tr, tc, ts, tf;
+		char dir[4096], cmd[4200];
+		int got, err;
+		const struct flow *rows;
+		size_t nr;
+		volatile uint64_t sink = 0;
+
+		snprintf(dir, sizeof(dir), "%s/%s", base, cfgs[k].name);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0 || !m)
+			return 1;
+		if ((err = store_writer_open(dir, &o, &w))) {
+			fprintf(stderr, "storebench: %s\n", vigil_strerror(err));
+			return 1;
+		}
+		t0 = vtime_mono_ns();
+		while ((got = model_next(m, g, &now)) > 0) {
+			for (int i = 0; i < got; i++)
+				to_flow(&g[i], &f[i]);
+			store_writer_tick(w, now);
+			store_writer_add(w, f, (size_t)got);
+			n += (uint64_t)got;
+		}
+		store_writer_close(w);
+		tw = secs(t0);
+		model_free(m);
+		bytes = du(dir);
+
+		/* whole rows */
+		t0 = vtime_mono_ns();
+		store_reader_open(dir, NULL, &r);
+		while (store_reader_next(r, &rows, &nr) == 1)
+			sink += rows[nr - 1].bytes;
+		store_reader_close(r);
+		tr = secs(t0);
+		/* a filter's columns: proto tcp and dst port 445 */
+		t0 = vtime_mono_ns();
+		store_reader_open(dir, NULL, &r);
+		while (store_reader_next_block(r, &b) == 1) {
+			const uint16_t *dp = store_block_col(b, FLOW_COL_DPORT);
+			const uint8_t *pr = store_block_col(b, FLOW_COL_PROTO);
+
+			for (size_t i = 0; dp && pr && i < store_block_rows(b); i++)
+				sink += dp[i] == 445 && pr[i] == 6;
+		}
+		store_reader_close(r);
+		tc = secs(t0);
+		t0 = vtime_mono_ns();
+		store_reader_open(dir, NULL, &r);
+		while (store_reader_next_block(r, &b) == 1) {
+			const struct vaddr *s = store_block_col(b, FLOW_COL_SRC);
+
+			sink += s ? s[0].b[15] : 0;
+		}
+		store_reader_close(r);
+		ts = secs(t0);
+		t0 = vtime_mono_ns();
+		store_reader_open(dir, NULL, &r);
+		while (store_reader_next_block(r, &b) == 1) {
+			const int64_t *s = store_block_col(b, FLOW_COL_FIRST);
+
+			sink += s ? (uint64_t)s[0] : 0;
+		}
+		store_reader_close(r);
+		tf = secs(t0);
+		printf("  %-8s %9" PRIu64 " %11.2f %10.0f %12.0f %12.0f %12.0f %12.0f\n", cfgs[k].name, bytes,
+		       (double)bytes / (double)n, (double)n / tw, (double)n / tr, (double)n / tc,
+		       (double)n / ts, (double)n / tf);
+		fflush(stdout);
+		(void)sink;
+	}
+	return 0;
+}
