@@ -24,6 +24,7 @@ struct slot {
 	int32_t proto;
 	uint32_t used;
 };
+_Static_assert(sizeof(struct slot) == 64, "a slot is one cache line");
 
 struct query_agg {
 	enum query_key key;
@@ -79,6 +80,15 @@ const char *query_key_name(enum query_key key)
 
 const char *query_order_name(enum query_order o) { return o <= QUERY_ORDER_BYTES ? order_names[o] : "?"; }
 
+/* A zeroed slot array aligned to cache lines (a slot is 64 bytes: one line). */
+static struct slot *slots_new(size_t n)
+{
+	struct slot *s = aligned_alloc(64, n * sizeof(*s));
+	if (s)
+		memset(s, 0, n * sizeof(*s));
+	return s;
+}
+
 struct query_agg *query_agg_new(enum query_key key, enum query_order order, size_t max_keys)
 {
 	struct query_agg *a = calloc(1, sizeof(*a));
@@ -89,7 +99,7 @@ struct query_agg *query_agg_new(enum query_key key, enum query_order order, size
 	a->order = order;
 	a->max_keys = max_keys ? max_keys : QUERY_AGG_MAX_KEYS;
 	a->cap = 1024;
-	a->slots = calloc(a->cap, sizeof(*a->slots));
+	a->slots = slots_new(a->cap);
 	if (!a->slots) {
 		free(a);
 		return NULL;
@@ -145,7 +155,7 @@ static inline uint64_t hash_key(uint64_t x, uint64_t y)
 static int grow(struct query_agg *a)
 {
 	size_t nc = a->cap * 2;
-	struct slot *ns = calloc(nc, sizeof(*ns));
+	struct slot *ns = slots_new(nc);
 
 	if (!ns)
 		return VIGIL_ENOMEM;
@@ -167,19 +177,18 @@ static int grow(struct query_agg *a)
 	return 0;
 }
 
-/* Find or insert key; NULL when the cap is reached (or out of memory). */
-static inline struct slot *lookup(struct query_agg *a, const uint8_t key[16])
-{
-	uint64_t x, y;
-	size_t mask = a->cap - 1, h;
+/* Insert (x, y) at its free slot; NULL when the cap is reached (or out of memory). */
+static struct slot *insert(struct query_agg *a, uint64_t x, uint64_t y, uint64_t hash);
 
-	memcpy(&x, key, 8);
-	memcpy(&y, key + 8, 8);
-	h = (size_t)hash_key(x, y) & mask;
+/* Find or insert the key (x, y) with hash h. */
+static inline struct slot *lookup(struct query_agg *a, uint64_t x, uint64_t y, uint64_t hash)
+{
+	size_t mask = a->cap - 1, h = (size_t)hash & mask;
+
 	for (;;) {
 		struct slot *s = &a->slots[h];
 		if (!s->used)
-			break;
+			return insert(a, x, y, hash);
 		uint64_t sx, sy;
 		memcpy(&sx, s->key.b, 8);
 		memcpy(&sy, s->key.b + 8, 8);
@@ -187,44 +196,29 @@ static inline struct slot *lookup(struct query_agg *a, const uint8_t key[16])
 			return s;
 		h = (h + 1) & mask;
 	}
+}
+
+static struct slot *insert(struct query_agg *a, uint64_t x, uint64_t y, uint64_t hash)
+{
+	size_t mask, h;
+
 	if (a->count >= a->max_keys)
 		return NULL;
-	if ((a->count + 1) * 2 > a->cap) {
-		if (grow(a) != 0)
-			return NULL;
-		return lookup(a, key);
-	}
+	if ((a->count + 1) * 2 > a->cap && grow(a) != 0)
+		return NULL;
+	mask = a->cap - 1;
+	h = (size_t)hash & mask;
+	while (a->slots[h].used)
+		h = (h + 1) & mask;
 	struct slot *s = &a->slots[h];
-	memcpy(s->key.b, key, 16);
+	memcpy(s->key.b, &x, 8);
+	memcpy(s->key.b + 8, &y, 8);
 	s->used = 1;
 	s->first = INT64_MAX;
 	s->last = INT64_MIN;
 	s->proto = -2;
 	a->count++;
 	return s;
-}
-
-static inline int add_one(struct query_agg *a, const uint8_t key[16], int64_t first, int64_t last,
-			  uint64_t packets, uint64_t bytes, uint8_t proto)
-{
-	struct slot *s = lookup(a, key);
-
-	if (!s) {
-		a->dropped++;
-		return VIGIL_ELIMIT;
-	}
-	s->flows++;
-	s->packets += packets;
-	s->bytes += bytes;
-	if (first < s->first)
-		s->first = first;
-	if (last > s->last)
-		s->last = last;
-	if (s->proto == -2)
-		s->proto = proto;
-	else if (s->proto != proto)
-		s->proto = -1;
-	return 0;
 }
 
 static inline void int_key(uint8_t k[16], uint32_t v)
@@ -236,6 +230,12 @@ static inline void int_key(uint8_t k[16], uint32_t v)
 	k[15] = (uint8_t)v;
 }
 
+/* Rows are added in chunks: keys and hashes first, then the inserts with the
+ * slot of a row a few places ahead prefetched, so the cache misses of a big
+ * table overlap instead of queueing. */
+#define AGG_CHUNK 256
+#define AGG_PREFETCH 10
+
 int query_agg_add(struct query_agg *a, const struct query_cols *c, const uint32_t *sel, size_t nsel)
 {
 	enum flow_col kc[2];
@@ -244,25 +244,56 @@ int query_agg_add(struct query_agg *a, const struct query_cols *c, const uint32_
 	const uint64_t *pk = c->col[FLOW_COL_PACKETS], *by = c->col[FLOW_COL_BYTES];
 	const uint8_t *pr = c->col[FLOW_COL_PROTO];
 	size_t n = sel ? nsel : c->n;
+	uint64_t kx[AGG_CHUNK], ky[AGG_CHUNK], hs[AGG_CHUNK];
+	uint32_t rows[AGG_CHUNK];
 
 	for (int side = 0; side < nk; side++) {
 		const void *col = c->col[kc[side]];
-		enum qn_w { W_ADDR, W_U32, W_U16, W_U8 } w =
+		enum { W_ADDR, W_U32, W_U16, W_U8 } w =
 			kc[side] <= FLOW_COL_EXPORTER ? W_ADDR
 			: kc[side] <= FLOW_COL_DOMAIN ? W_U32
 			: kc[side] <= FLOW_COL_XDPORT ? W_U16 : W_U8;
-		for (size_t j = 0; j < n; j++) {
-			size_t i = sel ? sel[j] : j;
-			uint8_t k[16];
-			const uint8_t *kp = k;
-			switch (w) {
-			case W_ADDR: kp = ((const struct vaddr *)col)[i].b; break;
-			case W_U32: int_key(k, ((const uint32_t *)col)[i]); break;
-			case W_U16: int_key(k, ((const uint16_t *)col)[i]); break;
-			default: int_key(k, ((const uint8_t *)col)[i]); break;
+		for (size_t start = 0; start < n; start += AGG_CHUNK) {
+			size_t m = n - start < AGG_CHUNK ? n - start : AGG_CHUNK;
+			for (size_t t = 0; t < m; t++) {
+				size_t i = sel ? sel[start + t] : start + t;
+				uint8_t k[16];
+				const uint8_t *kp = k;
+				switch (w) {
+				case W_ADDR: kp = ((const struct vaddr *)col)[i].b; break;
+				case W_U32: int_key(k, ((const uint32_t *)col)[i]); break;
+				case W_U16: int_key(k, ((const uint16_t *)col)[i]); break;
+				default: int_key(k, ((const uint8_t *)col)[i]); break;
+				}
+				memcpy(&kx[t], kp, 8);
+				memcpy(&ky[t], kp + 8, 8);
+				hs[t] = hash_key(kx[t], ky[t]);
+				rows[t] = (uint32_t)i;
 			}
-			if (add_one(a, kp, fi[i], la[i], pk[i], by[i], pr[i]) != 0)
-				rc = VIGIL_ELIMIT;
+			for (size_t t = 0; t < m && t < AGG_PREFETCH; t++)
+				__builtin_prefetch(&a->slots[hs[t] & (a->cap - 1)], 1);
+			for (size_t t = 0; t < m; t++) {
+				size_t i = rows[t];
+				if (t + AGG_PREFETCH < m)
+					__builtin_prefetch(&a->slots[hs[t + AGG_PREFETCH] & (a->cap - 1)], 1);
+				struct slot *s = lookup(a, kx[t], ky[t], hs[t]);
+				if (!s) {
+					a->dropped++;
+					rc = VIGIL_ELIMIT;
+					continue;
+				}
+				s->flows++;
+				s->packets += pk[i];
+				s->bytes += by[i];
+				if (fi[i] < s->first)
+					s->first = fi[i];
+				if (la[i] > s->last)
+					s->last = la[i];
+				if (s->proto == -2)
+					s->proto = pr[i];
+				else if (s->proto != pr[i])
+					s->proto = -1;
+			}
 		}
 	}
 	for (size_t j = 0; j < n; j++) {
