@@ -175,7 +175,8 @@ struct store_block;
  * query_filter_compile (err gets the message). */
 int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *out,
 		  struct query_run **qr, char *err, size_t errlen);
-/* Columns a store block must provide (filter + aggregation + listing). */
+/* Columns read from every block (filter, aggregation, summary); a listing
+ * also reads the shown columns of blocks where a row matched. */
 uint64_t query_run_columns(const struct query_run *qr);
 /* Hosts for store_select (see query_filter_hosts). */
 size_t query_run_hosts(const struct query_run *qr, const struct vaddr **hosts);

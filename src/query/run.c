@@ -31,7 +31,16 @@ struct query_run {
 	uint64_t tflows, tpackets, tbytes, spackets, sbytes;
 	int64_t tfirst, tlast;
 	bool header_done;
+	bool want_summary;            /* table with summary: totals are kept */
 };
+
+/* Columns a listed row shows (the rest of struct flow stays zero). */
+#define LIST_COLS                                                                             \
+	(1ULL << FLOW_COL_FIRST | 1ULL << FLOW_COL_LAST | 1ULL << FLOW_COL_SRC |               \
+	 1ULL << FLOW_COL_DST | 1ULL << FLOW_COL_SPORT | 1ULL << FLOW_COL_DPORT |              \
+	 1ULL << FLOW_COL_PROTO | 1ULL << FLOW_COL_PACKETS | 1ULL << FLOW_COL_BYTES |          \
+	 1ULL << FLOW_COL_TCP_FLAGS | 1ULL << FLOW_COL_EXPORTER | 1ULL << FLOW_COL_SAMPLING |  \
+	 1ULL << FLOW_COL_TOS)
 
 /* Columns the summary reads. */
 #define SUMMARY_COLS                                                                          \
@@ -59,7 +68,8 @@ int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *
 	rc = query_filter_set_time(qr->filter, opts->from_ms, opts->to_ms);
 	if (rc < 0)
 		goto out;
-	qr->columns = query_filter_columns(qr->filter) | SUMMARY_COLS;
+	qr->want_summary = opts->format == QUERY_OUT_TABLE && opts->summary;
+	qr->columns = query_filter_columns(qr->filter) | (qr->want_summary ? SUMMARY_COLS : 0);
 	for (size_t i = 0; i < opts->nstats; i++) {
 		qr->agg[i] = query_agg_new(opts->stat_key[i], opts->stat_order[i], 0);
 		if (!qr->agg[i]) {
@@ -244,8 +254,28 @@ static void account(struct query_run *qr, const struct query_cols *c, const uint
 	qr->tflows += n;
 }
 
-/* One batch of columns; rows/blk give whole rows for listing. */
-static int run_batch(struct query_run *qr, const struct query_cols *c, const struct flow *rows,
+/* Row i of the listed columns of c into f. */
+static void row_from_cols(const struct query_cols *c, size_t i, struct flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->first_ms = ((const int64_t *)c->col[FLOW_COL_FIRST])[i];
+	f->last_ms = ((const int64_t *)c->col[FLOW_COL_LAST])[i];
+	f->src = ((const struct vaddr *)c->col[FLOW_COL_SRC])[i];
+	f->dst = ((const struct vaddr *)c->col[FLOW_COL_DST])[i];
+	f->exporter = ((const struct vaddr *)c->col[FLOW_COL_EXPORTER])[i];
+	f->sport = ((const uint16_t *)c->col[FLOW_COL_SPORT])[i];
+	f->dport = ((const uint16_t *)c->col[FLOW_COL_DPORT])[i];
+	f->proto = ((const uint8_t *)c->col[FLOW_COL_PROTO])[i];
+	f->tcp_flags = ((const uint8_t *)c->col[FLOW_COL_TCP_FLAGS])[i];
+	f->tos = ((const uint8_t *)c->col[FLOW_COL_TOS])[i];
+	f->packets = ((const uint64_t *)c->col[FLOW_COL_PACKETS])[i];
+	f->bytes = ((const uint64_t *)c->col[FLOW_COL_BYTES])[i];
+	f->sampling = ((const uint32_t *)c->col[FLOW_COL_SAMPLING])[i];
+}
+
+/* One batch of columns; rows (captures) or blk (store) give what a listing
+ * shows. A store block's listed columns are decoded only if a row matched. */
+static int run_batch(struct query_run *qr, struct query_cols *c, const struct flow *rows,
 		     struct store_block *blk)
 {
 	size_t n = query_filter_eval(qr->filter, c, qr->sel);
@@ -253,13 +283,25 @@ static int run_batch(struct query_run *qr, const struct query_cols *c, const str
 	qr->st.batches++;
 	qr->st.rows_seen += c->n;
 	qr->st.rows_matched += n;
-	account(qr, c, qr->sel, n);
+	if (qr->want_summary)
+		account(qr, c, qr->sel, n);
 	if (qr->opts.nstats) {
 		for (size_t i = 0; i < qr->opts.nstats; i++)
 			query_agg_add(qr->agg[i], c, qr->sel, n);
 		return qr->out.failed ? VIGIL_EIO : 0;
 	}
 	list_header(qr);
+	if (n && !rows) {
+		for (int col = 0; col < FLOW_NCOLS; col++) {
+			if (!(LIST_COLS & (1ULL << col)) || c->col[col])
+				continue;
+			c->col[col] = store_block_col(blk, (enum flow_col)col);
+			if (!c->col[col]) {
+				qr->st.bad_blocks++;
+				return 0;
+			}
+		}
+	}
 	for (size_t j = 0; j < n; j++) {
 		if (qr->opts.limit && qr->st.rows_printed >= qr->opts.limit)
 			return 1;
@@ -267,7 +309,7 @@ static int run_batch(struct query_run *qr, const struct query_cols *c, const str
 			list_row(qr, &rows[qr->sel[j]]);
 		} else {
 			struct flow f;
-			store_block_row(blk, qr->sel[j], &f);
+			row_from_cols(c, qr->sel[j], &f);
 			list_row(qr, &f);
 		}
 	}
