@@ -639,11 +639,13 @@ static int term(struct parser *p, struct qnode *n)
 	}
 	if (is_kw(p, "exporter")) {
 		struct dirq d = { QD_ONE, true, false };
+		bool net;
 		lex(p);
-		if (is_kw(p, "ip"))
+		net = is_kw(p, "net");
+		if (net || is_kw(p, "ip"))
 			lex(p);
 		set_cols(n, &d, FLOW_COL_EXPORTER, FLOW_COL_EXPORTER);
-		return addr_term(p, n, "exporter", false);
+		return addr_term(p, n, "exporter", net);
 	}
 	if (is_kw(p, "src") || is_kw(p, "dst")) {
 		struct dirq d = { QD_ONE, is_kw(p, "src"), is_kw(p, "dst") };

@@ -190,6 +190,6 @@ char *qfmt_scaled(double v, char *buf)
 	else if (v >= 1e6)
 		snprintf(buf, 32, "%.1f M", v / 1e6);
 	else
-		snprintf(buf, 32, "%.0f", v);
+		snprintf(buf, 32, "%llu", (unsigned long long)(v > 0 ? v : 0)); /* truncated, as nfdump */
 	return buf;
 }

@@ -136,6 +136,7 @@ P(r_inif, f->in_if == 1)
 P(r_outif, f->out_if != 3)
 P(r_exporter, ip_is(&f->exporter, "10.1.2.4"))
 P(r_sampling, f->sampling > 1)
+P(r_exporternet, in_net(&f->exporter, "10.1.2.0/24"))
 P(r_ipv6, !addr_is_v4(&f->src))
 P(r_target1, f->proto == 6 && f->dport == 445)
 P(r_target2, f->proto == 6 && f->dport == 445 && !in_net(&f->src, "163.1.0.0/16"))
@@ -202,6 +203,8 @@ static const struct {
 	{ "out if != 3", r_outif },
 	{ "exporter 10.1.2.4", r_exporter },
 	{ "sampling > 1", r_sampling },
+	{ "exporter net 10.1.2.0/24", r_exporternet },
+	{ "exporter ip 10.1.2.4", r_exporter },
 	{ "ipv6", r_ipv6 },
 	{ "proto tcp and dst port 445", r_target1 },
 	{ "proto tcp && dst port 445", r_target1 },
