@@ -121,10 +121,10 @@ static int decode_pair(struct store_block *b, int c)
 	    grow((uint8_t **)&b->cmp[1], &b->cmpcap[1], nb * es + 1))
 		return VIGIL_ENOMEM;
 	if (!(raw = read_raw(b, c)) ||
-	    store_col_decode((enum flow_col)c, &b->h.col[c], raw, nb, b->h.min_first, NULL, b->cmp[0]))
+	    store_col_decode((enum flow_col)c, &b->h.col[c], raw, nb, b->h.max_last, NULL, b->cmp[0]))
 		return VIGIL_EFORMAT;
 	if (s != c && (!(raw = read_raw(b, s)) ||
-		       store_col_decode((enum flow_col)s, &b->h.col[s], raw, nb, b->h.min_first, NULL,
+		       store_col_decode((enum flow_col)s, &b->h.col[s], raw, nb, b->h.max_last, NULL,
 					b->cmp[1])))
 		return VIGIL_EFORMAT;
 	out[0] = b->col[c];
@@ -146,33 +146,92 @@ static int decode_pair(struct store_block *b, int c)
 	return 0;
 }
 
-const void *blk_col(struct store_block *b, enum flow_col c)
+/* Decode column c as stored, all rows (last: the LAST column, for FIRST). */
+static int decode_plain(struct store_block *b, int c, const int64_t *last)
 {
-	const int64_t *first = NULL;
 	const uint8_t *raw;
 	size_t n = b->h.rows;
+
+	if (grow((uint8_t **)&b->col[c], &b->colcap[c], n * store_cols[c].esize))
+		return VIGIL_ENOMEM;
+	if (!(raw = read_raw(b, c)) ||
+	    store_col_decode((enum flow_col)c, &b->h.col[c], raw, n, b->h.max_last, last, b->col[c]))
+		return VIGIL_EFORMAT;
+	return 0;
+}
+
+/* LAST: ref rows hold a zigzag delta from their partner's LAST. */
+static int decode_last(struct store_block *b)
+{
+	int64_t *f;
+
+	if (decode_plain(b, FLOW_COL_LAST, NULL) || load_peer(b))
+		return VIGIL_EFORMAT;
+	f = b->col[FLOW_COL_LAST];
+	for (size_t i = 0; i < b->h.rows; i++) {
+		if (b->peer[i]) {
+			uint64_t z = (uint64_t)b->h.max_last - (uint64_t)f[i];
+
+			f[i] = (int64_t)((uint64_t)f[i + (size_t)(int64_t)b->peer[i]] + (z >> 1 ^ (0 - (z & 1))));
+		}
+	}
+	return 0;
+}
+
+/* A column stored XOR its partner's (swapped) column on ref rows. */
+static int decode_xor(struct store_block *b, int c)
+{
+	int s = col_xswap(c);
+	size_t es = store_cols[c].esize;
+	uint8_t *x, *y;
+
+	if (decode_plain(b, c, NULL) || (s != c && decode_plain(b, s, NULL)) || load_peer(b))
+		return VIGIL_EFORMAT;
+	x = b->col[c];
+	y = b->col[s];
+	for (size_t i = 0; i < b->h.rows; i++) {
+		size_t j = i + (size_t)(int64_t)b->peer[i];
+
+		if (!b->peer[i])
+			continue;
+		/* j is a base row: its values are final whatever the order */
+		for (size_t k = 0; k < es; k++) {
+			x[i * es + k] ^= y[j * es + k];
+			if (s != c)
+				y[i * es + k] ^= x[j * es + k];
+		}
+	}
+	b->done |= 1ull << c | 1ull << s;
+	return 0;
+}
+
+const void *blk_col(struct store_block *b, enum flow_col c)
+{
+	int err;
 
 	if ((unsigned)c >= FLOW_NCOLS)
 		return NULL;
 	if (b->done & (1ull << c))
 		return b->col[c];
 	if (col_paired(c)) {
-		if (decode_pair(b, c))
-			goto bad;
-		return b->col[c];
+		err = decode_pair(b, c);
+	} else if (col_xswap(c) >= 0) {
+		err = decode_xor(b, c);
+	} else if (c == FLOW_COL_LAST) {
+		err = decode_last(b);
+	} else if (c == FLOW_COL_FIRST) {
+		const int64_t *last = blk_col(b, FLOW_COL_LAST);
+
+		err = last ? decode_plain(b, c, last) : VIGIL_EFORMAT;
+	} else {
+		err = decode_plain(b, c, NULL);
 	}
-	if (c == FLOW_COL_LAST && !(first = blk_col(b, FLOW_COL_FIRST)))
-		goto bad;
-	if (grow((uint8_t **)&b->col[c], &b->colcap[c], n * store_cols[c].esize))
-		goto bad;
-	if (!(raw = read_raw(b, c)) ||
-	    store_col_decode(c, &b->h.col[c], raw, n, b->h.min_first, first, b->col[c]))
-		goto bad;
+	if (err) {
+		b->bad = true;
+		return NULL;
+	}
 	b->done |= 1ull << c;
 	return b->col[c];
-bad:
-	b->bad = true;
-	return NULL;
 }
 
 size_t store_block_rows(const struct store_block *b) { return b->h.rows; }

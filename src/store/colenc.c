@@ -3,8 +3,9 @@
  * table (which struct flow member, which kind), the per-column encodings
  * (constant, varint deltas, fixed-width byte planes, IPv4-only addresses)
  * and the zstd / lz4 wrappers. The encodings turn the repetitive structure of
- * flows into runs a general-purpose compressor sees: times become small
- * deltas from the block's first time, a flow's end a delta from its start,
+ * flows into runs a general-purpose compressor sees: a flow's end becomes a
+ * small delta back from the block's last end (a block holds what the
+ * exporters sent in about one flush interval), its start its duration,
  * addresses and ports are split into byte planes, constant columns cost one
  * value.
  */
@@ -184,7 +185,7 @@ static bool col_is_const(const struct flow *rows, size_t n, const struct col_def
 	return true;
 }
 
-void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_t min_first,
+void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_t max_last,
 		      uint8_t *out, struct col_ent *e)
 {
 	const struct col_def *d = &store_cols[c];
@@ -210,10 +211,10 @@ void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_
 		for (size_t i = 0; i < n; i++) {
 			uint64_t v = get_member(&rows[i], d);
 
-			if (d->kind == K_FIRST)
-				v -= (uint64_t)min_first;
-			else if (d->kind == K_LAST)
-				v = zigzag(v - (uint64_t)rows[i].first_ms);
+			if (d->kind == K_LAST)
+				v = (uint64_t)max_last - v;
+			else if (d->kind == K_FIRST)
+				v = zigzag((uint64_t)rows[i].last_ms - v);
 			len += put_varint(out + len, v);
 		}
 		break;
@@ -388,7 +389,7 @@ static int decode_mix(const struct col_ent *e, const uint8_t *raw, size_t n, voi
 }
 
 int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *raw, size_t n,
-		     int64_t min_first, const int64_t *first, void *dst)
+		     int64_t max_last, const int64_t *last, void *dst)
 {
 	const struct col_def *d = &store_cols[c];
 
@@ -432,10 +433,10 @@ int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *ra
 				if (!(b & 0x80))
 					break;
 			}
-			if (d->kind == K_FIRST)
-				v += (uint64_t)min_first;
-			else if (d->kind == K_LAST)
-				v = (uint64_t)first[i] + unzigzag(v);
+			if (d->kind == K_LAST)
+				v = (uint64_t)max_last - v;
+			else if (d->kind == K_FIRST)
+				v = (uint64_t)last[i] - unzigzag(v);
 			else if (d->kind == K_U32 && v > UINT32_MAX)
 				return VIGIL_EFORMAT;
 			set_elem(dst, i, d->esize, v);

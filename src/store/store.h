@@ -28,8 +28,9 @@ struct store_opts {
 	int64_t flush_ms;       /* finish the block in progress at least this often, default 1000 */
 	enum store_codec codec; /* default STORE_ZSTD */
 	int level;              /* codec level, 0 = codec default (zstd 3, lz4 fast) */
-	int sync;               /* fdatasync finished blocks: 0 or 1 = yes (default), -1 = no
-				 * (tests and benchmarks only: a crash may then lose blocks) */
+	int sync;               /* > 0: fdatasync every finished block (the default when opts
+				 * is NULL); <= 0: don't (a crash of the machine, not of the
+				 * process, may then lose recent blocks) */
 };
 
 struct store_writer_stats {

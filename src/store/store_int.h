@@ -168,9 +168,10 @@ void store_dctx_free(void *c);
 
 /*
  * Encode column c of rows[0..n) into out (cap >= store_col_raw_max(n)); sets
- * e->enc/width/rlen. min_first is the block's base time.
+ * e->enc/width/rlen. max_last is the block's base time: LAST is stored as
+ * max_last - last, FIRST as the zigzag duration last - first.
  */
-void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_t min_first,
+void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_t max_last,
 		      uint8_t *out, struct col_ent *e);
 size_t store_col_raw_max(size_t rows);
 /*
@@ -191,17 +192,37 @@ static inline int col_swap(int c)
 	return c == FLOW_COL_SRC ? FLOW_COL_DST : c == FLOW_COL_DST ? FLOW_COL_SRC :
 	       c == FLOW_COL_SPORT ? FLOW_COL_DPORT : c == FLOW_COL_DPORT ? FLOW_COL_SPORT : c;
 }
+/*
+ * A ref row also stores some columns relative to its partner: LAST as a
+ * zigzag delta from the partner's LAST, and these XORed with the partner's
+ * (swapped) column, which is usually zero: interfaces, AS numbers, masks
+ * swap between a flow and its reverse; direction, TOS, TCP flags compare
+ * with the partner's own. Returns the partner column, or -1.
+ */
+static inline int col_xswap(int c)
+{
+	switch (c) {
+	case FLOW_COL_IN_IF: return FLOW_COL_OUT_IF;
+	case FLOW_COL_OUT_IF: return FLOW_COL_IN_IF;
+	case FLOW_COL_SRC_AS: return FLOW_COL_DST_AS;
+	case FLOW_COL_DST_AS: return FLOW_COL_SRC_AS;
+	case FLOW_COL_SRC_MASK: return FLOW_COL_DST_MASK;
+	case FLOW_COL_DST_MASK: return FLOW_COL_SRC_MASK;
+	case FLOW_COL_DIRECTION: case FLOW_COL_TOS: case FLOW_COL_TCP_FLAGS: return c;
+	default: return -1;
+	}
+}
 void store_peer_encode(const int32_t *peer, size_t n, uint8_t *out, struct col_ent *e);
 /* Decode and validate: every offset lands in the block on a row with peer 0. */
 int store_peer_decode(const struct col_ent *e, const uint8_t *raw, size_t n, int32_t *dst);
 
 /*
  * Decode a raw (decompressed) column into dst (n elements of the member
- * type). first is the decoded FIRST column (needed by LAST). Returns 0 or
+ * type). last is the decoded LAST column (needed by FIRST). Returns 0 or
  * VIGIL_EFORMAT on any inconsistency.
  */
 int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *raw, size_t n,
-		     int64_t min_first, const int64_t *first, void *dst);
+		     int64_t max_last, const int64_t *last, void *dst);
 
 /* segment.c */
 void seg_hdr_put(uint8_t out[SEG_HDR_LEN], const struct seg_hdr *h);

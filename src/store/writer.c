@@ -223,7 +223,7 @@ struct store_writer {
 	char *dir;
 	struct store_opts o;
 	int lockfd;
-	struct flow *rows, *rows2;
+	struct flow *rows, *rows2, *rows3;
 	struct sortkey *keys;
 	int32_t *peer;
 	uint32_t *queue[2];
@@ -356,10 +356,10 @@ static int key_cmp(const void *a, const void *b)
 		return x->lport < y->lport ? -1 : 1;
 	if (x->hport != y->hport)
 		return x->hport < y->hport ? -1 : 1;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
 	if (x->dir != y->dir)
 		return x->dir < y->dir ? -1 : 1;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
@@ -418,6 +418,25 @@ static void sort_rows(struct store_writer *w)
 	}
 }
 
+/* Make ref row r relative to its partner p (see col_xswap in store_int.h). */
+static void relate(struct flow *r, const struct flow *p, int64_t max_last)
+{
+	uint64_t d = (uint64_t)r->last_ms - (uint64_t)p->last_ms;
+
+	/* the encoder stores max_last - last: make that the zigzag delta */
+	r->last_ms = (int64_t)((uint64_t)max_last - (d << 1 ^ (uint64_t)((int64_t)d >> 63)));
+	for (int c = 0; c < FLOW_NCOLS; c++) {
+		int x = col_xswap(c);
+		uint8_t *dst = (uint8_t *)r + store_cols[c].off;
+		const uint8_t *src = (const uint8_t *)p + store_cols[x < 0 ? c : x].off;
+
+		if (x < 0)
+			continue;
+		for (size_t k = 0; k < store_cols[c].esize; k++)
+			dst[k] ^= src[k];
+	}
+}
+
 /* Encode, compress and write the block in progress; make it durable. */
 static int finish_block(struct store_writer *w)
 {
@@ -438,10 +457,16 @@ static int finish_block(struct store_writer *w)
 		if (w->rows[i].last_ms > h.max_last)
 			h.max_last = w->rows[i].last_ms;
 	}
-	/* the base rows (peer 0) for the paired columns go to rows2 */
-	for (size_t i = 0; i < n; i++)
-		if (w->peer[i] == 0)
+	/* the base rows (peer 0) for the paired columns go to rows2; rows3
+	 * holds every row with ref rows made relative to their partner */
+	for (size_t i = 0; i < n; i++) {
+		w->rows3[i] = w->rows[i];
+		if (w->peer[i] == 0) {
 			w->rows2[nbase++] = w->rows[i];
+			continue;
+		}
+		relate(&w->rows3[i], &w->rows[i + (size_t)(int64_t)w->peer[i]], h.max_last);
+	}
 	for (int c = 0; c < BLK_NCOLS; c++) {
 		struct col_ent *e = &h.col[c];
 		long clen = -1;
@@ -449,9 +474,11 @@ static int finish_block(struct store_writer *w)
 		if (c == COL_PEER)
 			store_peer_encode(w->peer, n, w->raw, e);
 		else if (col_paired(c))
-			store_col_encode((enum flow_col)c, w->rows2, nbase, h.min_first, w->raw, e);
+			store_col_encode((enum flow_col)c, w->rows2, nbase, h.max_last, w->raw, e);
+		else if (c == FLOW_COL_FIRST)
+			store_col_encode((enum flow_col)c, w->rows, n, h.max_last, w->raw, e);
 		else
-			store_col_encode((enum flow_col)c, w->rows, n, h.min_first, w->raw, e);
+			store_col_encode((enum flow_col)c, w->rows3, n, h.max_last, w->raw, e);
 		if (e->enc != ENC_CONST && w->o.codec != STORE_NONE)
 			clen = store_compress(w->cctx, w->o.codec, w->o.level, w->raw, e->rlen,
 					      w->out + pos, w->out_cap - pos);
@@ -526,8 +553,6 @@ int store_writer_open(const char *dir, const struct store_opts *opts, struct sto
 		w->o.flush_ms = 1000;
 	if (w->o.codec == 0)
 		w->o.codec = STORE_ZSTD;
-	if (w->o.sync == 0)
-		w->o.sync = 1;
 	if (w->o.codec != STORE_ZSTD && w->o.codec != STORE_LZ4 && w->o.codec != STORE_NONE) {
 		err = VIGIL_EINVAL;
 		goto out;
@@ -558,6 +583,7 @@ int store_writer_open(const char *dir, const struct store_opts *opts, struct sto
 	}
 	w->rows = malloc(w->o.block_rows * sizeof(*w->rows));
 	w->rows2 = malloc(w->o.block_rows * sizeof(*w->rows2));
+	w->rows3 = malloc(w->o.block_rows * sizeof(*w->rows3));
 	w->keys = malloc(w->o.block_rows * sizeof(*w->keys));
 	w->peer = malloc(w->o.block_rows * sizeof(*w->peer));
 	w->queue[0] = malloc(w->o.block_rows * sizeof(*w->queue[0]));
@@ -566,7 +592,7 @@ int store_writer_open(const char *dir, const struct store_opts *opts, struct sto
 	w->out_cap = BLK_HDR_LEN + BLK_NCOLS * store_codec_bound(w->o.codec, store_col_raw_max(w->o.block_rows));
 	w->out = malloc(w->out_cap);
 	w->cctx = store_cctx_new();
-	if (!w->rows || !w->rows2 || !w->keys || !w->peer || !w->queue[0] || !w->queue[1] || !w->raw || !w->out || !w->cctx) {
+	if (!w->rows || !w->rows2 || !w->rows3 || !w->keys || !w->peer || !w->queue[0] || !w->queue[1] || !w->raw || !w->out || !w->cctx) {
 		err = VIGIL_ENOMEM;
 		goto out;
 	}
@@ -650,6 +676,7 @@ int store_writer_close(struct store_writer *w)
 	free(w->blocks);
 	free(w->rows);
 	free(w->rows2);
+	free(w->rows3);
 	free(w->keys);
 	free(w->peer);
 	free(w->queue[0]);
