@@ -32,7 +32,7 @@ static int csv_line(struct intel_parse *p, char *line, size_t len)
 	n = intel_csv_split(s, f, INTEL_MAX_COLS);
 	if (n < 0) {
 		snprintf(p->msg, sizeof(p->msg), "unterminated quote");
-		return -1;
+		return 1;
 	}
 	if (!p->header_seen) {
 		bool given = p->col >= 0;
@@ -51,7 +51,7 @@ static int csv_line(struct intel_parse *p, char *line, size_t len)
 			snprintf(p->msg, sizeof(p->msg),
 				 "no IP column in the header (name one with csv:col=N:FILE)");
 			p->col = 0;
-			return -1;
+			return 1;
 		}
 		if (!given)
 			goto header;
@@ -65,13 +65,13 @@ static int csv_line(struct intel_parse *p, char *line, size_t len)
 	}
 	if (p->col >= n) {
 		snprintf(p->msg, sizeof(p->msg), "%d fields, the address is field %d", n, p->col + 1);
-		return -1;
+		return 1;
 	}
 	if (p->port_col >= 0 && p->port_col < n && f[p->port_col][0]) {
 		port = intel_parse_port(f[p->port_col]);
 		if (port < 0) {
 			snprintf(p->msg, sizeof(p->msg), "bad port \"%.20s\"", f[p->port_col]);
-			return -1;
+			return 1;
 		}
 	}
 	return intel_parse_add_text(p, f[p->col], strlen(f[p->col]), port,

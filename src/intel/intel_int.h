@@ -11,7 +11,8 @@
 #define INTEL_MAX_COLS 64
 
 /* Parse state of one file. A reader's line() adds entries with
- * intel_parse_add() and returns 0 (added or skipped) or -1 with msg set. */
+ * intel_parse_add() and returns 0 (added or skipped), 1 for a bad line with msg
+ * set, or a negative vigil_err that stops the load (cap reached, no memory). */
 struct intel_parse {
 	struct intel_set *set;
 	const char *file;
@@ -43,7 +44,7 @@ extern const struct intel_reader intel_reader_csv;
 int intel_parse_add(struct intel_parse *p, const struct vaddr *lo, const struct vaddr *hi,
 		    uint8_t len, int32_t port, const char *family, const char *ref);
 /* Parse an address or CIDR (n bytes, not NUL-terminated) and add it. Returns 0,
- * or -1 with p->msg set. */
+ * 1 with p->msg set when it is not one, or a negative vigil_err. */
 int intel_parse_add_text(struct intel_parse *p, const char *s, size_t n, int32_t port,
 			 const char *family, const char *ref);
 

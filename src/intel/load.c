@@ -128,19 +128,19 @@ int intel_parse_add_text(struct intel_parse *p, const char *s, size_t n, int32_t
 
 	if (n == 0 || n >= sizeof(tmp)) {
 		snprintf(p->msg, sizeof(p->msg), "not an address or prefix");
-		return -1;
+		return 1;
 	}
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	if (prefix_parse(tmp, &pf) < 0) {
 		snprintf(p->msg, sizeof(p->msg), "not an address or prefix: \"%.60s\"", tmp);
-		return -1;
+		return 1;
 	}
 	prefix_range(&pf, &lo, &hi);
 	rc = intel_parse_add(p, &lo, &hi, pf.len, port, family, ref);
 	if (rc < 0) {
 		snprintf(p->msg, sizeof(p->msg), "%s", vigil_strerror(rc));
-		return rc == VIGIL_ELIMIT || rc == VIGIL_ENOMEM ? rc : -1;
+		return rc;
 	}
 	return 0;
 }
@@ -179,7 +179,9 @@ static enum intel_format detect_format(const char *d, size_t len)
 		return INTEL_FMT_SPAMHAUS_JSON;
 	if (strstr(line, "dst_ip") && strstr(line, "first_seen"))
 		return INTEL_FMT_FEODO;
-	if (strstr(line, "; SBL") || strstr(line, ";SBL"))
+	if (strstr(line, "; SBL") || strstr(line, ";SBL") || strstr(line, " ; ") ||
+	    ((line[0] == 'A' || line[0] == 'a') && (line[1] == 'S' || line[1] == 's') &&
+	     line[2] >= '0' && line[2] <= '9'))
 		return INTEL_FMT_SPAMHAUS;
 	if (strchr(line, ',') && !strchr(line, '\t'))
 		return INTEL_FMT_CSV;
@@ -250,11 +252,11 @@ long intel_load_mem(struct intel_set *s, const char *file, const char *feed, enu
 		}
 		p.msg[0] = '\0';
 		r = rd->line(&p, line, n);
-		if (r == VIGIL_ELIMIT || r == VIGIL_ENOMEM) {
+		if (r < 0) {
 			rc = r;
 			goto out;
 		}
-		if (r < 0) {
+		if (r > 0) {
 			bad++;
 			if (errfn)
 				errfn(ctx, p.file, p.lineno, p.msg[0] ? p.msg : "bad line");

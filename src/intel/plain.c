@@ -42,7 +42,7 @@ static int plain_line(struct intel_parse *p, char *line, size_t len)
 			if (addr_parse(a, &lo) == 0 && addr_parse(b, &hi) == 0) {
 				if (addr_is_v4(&lo) != addr_is_v4(&hi) || addr_cmp(&lo, &hi) > 0) {
 					snprintf(p->msg, sizeof(p->msg), "bad range %s - %s", a, b);
-					return -1;
+					return 1;
 				}
 				rc = intel_parse_add(p, &lo, &hi, 0, -1, NULL, NULL);
 				return rc < 0 ? rc : 0;

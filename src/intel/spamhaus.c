@@ -30,7 +30,7 @@ static int drop_line(struct intel_parse *p, char *line, size_t len)
 	s = intel_trim(s);
 	if ((s[0] == 'A' || s[0] == 'a') && (s[1] == 'S' || s[1] == 's')) {
 		snprintf(p->msg, sizeof(p->msg), "an AS number (%.20s), not an address", s);
-		return -1;
+		return 1;
 	}
 	return intel_parse_add_text(p, s, strlen(s), -1, NULL, ref);
 }
@@ -40,7 +40,7 @@ static int drop_json_line(struct intel_parse *p, char *line, size_t len)
 	char *s = intel_trim(line);
 	json_error_t jerr;
 	json_t *o = NULL, *cidr, *sbl;
-	int rc = -1;
+	int rc = 1;
 
 	if (*s == '\0' || *s == '#' || *s == ';') {
 		p->skipped++;

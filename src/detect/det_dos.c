@@ -1,0 +1,414 @@
+/*
+ * det_dos.c - denial of service against the constituency and from it:
+ *  - volumetric: per internal destination, packets/bytes/flows per second
+ *    over the span it received traffic in the window (at least
+ *    dos_min_span), against thresholds;
+ *  - reflection: many outside hosts sending from amplification ports
+ *    (53, 123, 19, 161, 389, 1900, 11211 ...) with large packets to one
+ *    internal victim that did not ask (few requests from it to those ports);
+ *  - internal amplifiers (kind "amplifier"): an internal host answering such
+ *    a service to one outside host with far more bytes than it got.
+ * One event per victim: reflection when it applies, else volumetric.
+ *
+ * [detect] keys: dos_pps (20000), dos_bps (1G), dos_fps (2000),
+ * dos_min_span (60 s), dos_min_packets (1000), refl_min_sources (20),
+ * refl_min_bpp (300), refl_min_bytes (1M), amp_ports (17,19,53,69,111,123,
+ * 137,161,389,520,1900,3283,3702,5353,11211), amp_min_bytes (10M),
+ * amp_min_bpp (200), amp_min_ratio (5), dos_max_keys (262144).
+ */
+#include "detect/detect_int.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vkey {
+	struct vaddr host;
+};
+
+struct vict {
+	uint64_t tag;
+	struct vkey k;
+	struct dcount srcs, amp_srcs;
+	uint64_t flows, packets, bytes;
+	uint64_t amp_flows, amp_packets, amp_bytes, req_flows;
+	int64_t first, last;
+	uint32_t n;
+	uint16_t port, amp_port;
+	uint8_t multi_port, proto;
+};
+
+struct akey {
+	struct vaddr host, peer;
+	uint16_t port, pad;
+};
+
+struct ampl {
+	uint64_t tag;
+	struct akey k;
+	uint64_t flows, packets, bytes, in_packets, in_bytes;
+	int64_t first, last;
+	uint32_t n;
+};
+
+struct dos {
+	struct htab v, a;
+	struct dpool pool;
+	uint8_t amp[65536 / 8];
+	double pps, bps, fps, min_span, min_packets;
+	double refl_sources, refl_bpp, refl_bytes;
+	double amp_bytes, amp_bpp, amp_ratio;
+};
+
+static void dos_free(void *st)
+{
+	struct dos *s = st;
+
+	if (!s)
+		return;
+	htab_free(&s->v);
+	htab_free(&s->a);
+	dpool_free(&s->pool);
+	free(s);
+}
+
+static bool is_amp(const struct dos *s, uint16_t port)
+{
+	return s->amp[port >> 3] & (1u << (port & 7));
+}
+
+static int dos_init(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen)
+{
+	struct dos *s = calloc(1, sizeof(*s));
+	size_t max = (size_t)detect_conf_num(c, "dos_max_keys", 262144);
+	const char *ports = conf_get(c, "detect", "amp_ports",
+				     "17,19,53,69,111,123,137,161,389,520,1900,3283,3702,5353,11211");
+	char tmp[512], *p;
+	int rc = VIGIL_ENOMEM;
+
+	(void)d;
+	if (!s)
+		goto out;
+	s->pps = detect_conf_num(c, "dos_pps", 20000);
+	s->bps = detect_conf_num(c, "dos_bps", 1e9);
+	s->fps = detect_conf_num(c, "dos_fps", 2000);
+	s->min_span = detect_conf_num(c, "dos_min_span", 60);
+	s->min_packets = detect_conf_num(c, "dos_min_packets", 1000);
+	s->refl_sources = detect_conf_num(c, "refl_min_sources", 20);
+	s->refl_bpp = detect_conf_num(c, "refl_min_bpp", 300);
+	s->refl_bytes = detect_conf_num(c, "refl_min_bytes", 1e6);
+	s->amp_bytes = detect_conf_num(c, "amp_min_bytes", 10e6);
+	s->amp_bpp = detect_conf_num(c, "amp_min_bpp", 200);
+	s->amp_ratio = detect_conf_num(c, "amp_min_ratio", 5);
+	if (s->min_span < 1)
+		s->min_span = 1;
+	if (htab_init(&s->v, sizeof(struct vkey), sizeof(struct vict), max ? max : 1) < 0 ||
+	    htab_init(&s->a, sizeof(struct akey), sizeof(struct ampl), max ? max : 1) < 0 ||
+	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "dos_sketches", 8192)) < 0)
+		goto out;
+	snprintf(tmp, sizeof(tmp), "%s", ports);
+	for (p = tmp; *p;) {
+		uint16_t port;
+		uint8_t proto;
+		size_t n;
+
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n == 0)
+			break;
+		if (p[n])
+			p[n++] = '\0';
+		if (detect_parse_portproto(p, &port, &proto, 17) < 0) {
+			snprintf(err, errlen, "amp_ports: not a port: %s", p);
+			rc = VIGIL_EINVAL;
+			goto out;
+		}
+		s->amp[port >> 3] |= (uint8_t)(1u << (port & 7));
+		p += n;
+	}
+	*st = s;
+	s = NULL;
+	rc = 0;
+out:
+	if (rc == VIGIL_ENOMEM)
+		snprintf(err, errlen, "out of memory for the dos tables");
+	dos_free(s);
+	return rc;
+}
+
+static struct vict *victim(struct dos *s, struct detect *d, const struct vaddr *a,
+			   const struct flow *f)
+{
+	struct vkey k;
+	struct vict *v;
+	bool created;
+
+	k.host = *a;
+	v = htab_get(&s->v, &k, detect_hash_addr(a), &created);
+	if (!v) {
+		detect_count_overflow(d);
+		return NULL;
+	}
+	if (created) {
+		v->first = f->first_ms;
+		v->last = f->last_ms;
+	}
+	return v;
+}
+
+static struct ampl *amplifier(struct dos *s, struct detect *d, const struct vaddr *host,
+			      const struct vaddr *peer, uint16_t port, const struct flow *f)
+{
+	struct akey k;
+	struct ampl *a;
+	bool created;
+
+	memset(&k, 0, sizeof(k));
+	k.host = *host;
+	k.peer = *peer;
+	k.port = port;
+	a = htab_get(&s->a, &k, detect_hash_addr(host) ^ (detect_hash_addr(peer) * 3 + port), &created);
+	if (!a) {
+		detect_count_overflow(d);
+		return NULL;
+	}
+	if (created) {
+		a->first = f->first_ms;
+		a->last = f->last_ms;
+	}
+	return a;
+}
+
+static void dos_feed(void *st, struct detect *d, const struct dflow *df)
+{
+	struct dos *s = st;
+	const struct flow *f = df->f;
+	uint64_t pk = f->packets * df->n, by = f->bytes * df->n;
+	struct vict *v;
+	struct ampl *a;
+
+	if (df->src_in && !df->dst_in) {
+		if (f->proto != 17)
+			return;
+		if (is_amp(s, f->dport)) {
+			/* a request from inside: the host asked for its answers */
+			v = victim(s, d, &f->src, f);
+			if (v)
+				v->req_flows += df->n;
+		}
+		if (is_amp(s, f->sport) && (a = amplifier(s, d, &f->src, &f->dst, f->sport, f))) {
+			a->flows += df->n;
+			a->packets += pk;
+			a->bytes += by;
+			if (f->first_ms < a->first)
+				a->first = f->first_ms;
+			if (f->last_ms > a->last)
+				a->last = f->last_ms;
+			if (df->n > a->n)
+				a->n = df->n;
+		}
+		return;
+	}
+	if (!df->dst_in || df->src_in)
+		return;
+	v = victim(s, d, &f->dst, f);
+	if (!v)
+		return;
+	if (v->flows == 0) {
+		v->port = f->dport;
+		v->proto = f->proto;
+	} else if (v->port != f->dport || v->proto != f->proto) {
+		v->multi_port = 1;
+	}
+	v->flows += df->n;
+	v->packets += pk;
+	v->bytes += by;
+	if (f->first_ms < v->first)
+		v->first = f->first_ms;
+	if (f->last_ms > v->last)
+		v->last = f->last_ms;
+	if (df->n > v->n)
+		v->n = df->n;
+	if (!dc_add(&v->srcs, &s->pool, detect_hash_addr(&f->src)))
+		detect_count_overflow(d);
+	if (f->proto == 17 && is_amp(s, f->sport)) {
+		if (v->amp_flows == 0)
+			v->amp_port = f->sport;
+		v->amp_flows += df->n;
+		v->amp_packets += pk;
+		v->amp_bytes += by;
+		if (!dc_add(&v->amp_srcs, &s->pool, detect_hash_addr(&f->src)))
+			detect_count_overflow(d);
+	}
+	if (f->proto == 17 && is_amp(s, f->dport)) {
+		/* a request to an internal service: the amplifier's input */
+		a = amplifier(s, d, &f->dst, &f->src, f->dport, f);
+		if (a) {
+			a->in_packets += pk;
+			a->in_bytes += by;
+		}
+	}
+}
+
+static bool emit_reflection(struct dos *s, struct detect *d, const struct vict *v)
+{
+	uint64_t srcs = detect_distinct(dc_estimate(&v->amp_srcs, &s->pool), v->amp_packets, v->n);
+	double bpp = v->amp_packets ? (double)v->amp_bytes / (double)v->amp_packets : 0;
+	char h[ADDR_STRLEN], by[16], win[16], es[64];
+	struct event e;
+
+	if (!v->amp_flows || (double)srcs < s->refl_sources || bpp < s->refl_bpp ||
+	    (double)v->amp_bytes < s->refl_bytes || v->req_flows * 4 > v->amp_flows)
+		return false;
+	if (srcs > v->amp_flows)
+		srcs = v->amp_flows;
+	event_init(&e);
+	snprintf(e.kind, sizeof(e.kind), "dos");
+	e.host = v->k.host;
+	snprintf(e.role, sizeof(e.role), "destination");
+	e.port = v->amp_port;
+	e.proto = 17;
+	e.first_ms = v->first;
+	e.last_ms = v->last;
+	e.distinct = (int64_t)srcs;
+	e.score = (double)v->amp_bytes / 1e6;
+	detect_event_counts(&e, v->amp_flows, v->amp_packets, v->amp_bytes, v->n);
+	addr_format(&v->k.host, h);
+	snprintf(e.why, sizeof(e.why),
+		 "reflection attack: %s received %llu packets (%s, %.0f bytes/packet) from %llu "
+		 "distinct hosts sending from %u/udp in %s, having sent %llu requests%s",
+		 h, (unsigned long long)v->amp_packets, detect_human_bytes(v->amp_bytes, by, sizeof(by)),
+		 bpp, (unsigned long long)srcs, v->amp_port, detect_window_text(d, win, sizeof(win)),
+		 (unsigned long long)v->req_flows, detect_estimate_text(v->n, es, sizeof(es)));
+	detect_event_query(d, &e, "dst ip %s and proto udp and src port %u", h, v->amp_port);
+	detect_emit(d, &e);
+	return true;
+}
+
+static void emit_volume(struct dos *s, struct detect *d, const struct vict *v)
+{
+	double span = (double)(v->last - v->first) / 1000.0;
+	double pps, bps, fps;
+	uint64_t srcs;
+	char h[ADDR_STRLEN], by[16], es[64], pr[16], svc[40];
+	struct event e;
+
+	if (span < s->min_span)
+		span = s->min_span;
+	pps = (double)v->packets / span;
+	bps = (double)v->bytes * 8 / span;
+	fps = (double)v->flows / span;
+	if ((double)v->packets < s->min_packets || (pps < s->pps && bps < s->bps && fps < s->fps))
+		return;
+	srcs = detect_distinct(dc_estimate(&v->srcs, &s->pool), v->packets, v->n);
+	if (srcs > v->flows)
+		srcs = v->flows;
+	event_init(&e);
+	snprintf(e.kind, sizeof(e.kind), "dos");
+	e.host = v->k.host;
+	snprintf(e.role, sizeof(e.role), "destination");
+	if (!v->multi_port) {
+		e.port = v->port;
+		e.proto = v->proto;
+	}
+	e.first_ms = v->first;
+	e.last_ms = v->last;
+	e.distinct = (int64_t)srcs;
+	e.score = pps;
+	detect_event_counts(&e, v->flows, v->packets, v->bytes, v->n);
+	addr_format(&v->k.host, h);
+	if (v->multi_port)
+		snprintf(svc, sizeof(svc), "many ports");
+	else
+		snprintf(svc, sizeof(svc), "%u/%s", v->port, detect_proto_text(v->proto, pr, sizeof(pr)));
+	snprintf(e.why, sizeof(e.why),
+		 "%s received %.0f packets/s, %.0f flows/s, %.1f Mbit/s (%llu packets, %s) on %s "
+		 "from %llu distinct hosts over %.0f s%s",
+		 h, pps, fps, bps / 1e6, (unsigned long long)v->packets,
+		 detect_human_bytes(v->bytes, by, sizeof(by)), svc, (unsigned long long)srcs, span,
+		 detect_estimate_text(v->n, es, sizeof(es)));
+	if (v->multi_port)
+		detect_event_query(d, &e, "dst ip %s", h);
+	else
+		detect_event_query(d, &e, "dst ip %s and proto %s and dst port %u", h, pr, v->port);
+	detect_emit(d, &e);
+}
+
+static void emit_amplifier(struct dos *s, struct detect *d, const struct ampl *a)
+{
+	double bpp = a->packets ? (double)a->bytes / (double)a->packets : 0;
+	double ratio = a->in_bytes ? (double)a->bytes / (double)a->in_bytes : 0;
+	char h[ADDR_STRLEN], p[ADDR_STRLEN], by[16], iby[16], win[16], es[64], rs[64];
+	struct event e;
+
+	if ((double)a->bytes < s->amp_bytes || bpp < s->amp_bpp ||
+	    (a->in_bytes && ratio < s->amp_ratio))
+		return;
+	event_init(&e);
+	snprintf(e.kind, sizeof(e.kind), "amplifier");
+	e.host = a->k.host;
+	e.has_peer = true;
+	e.peer = a->k.peer;
+	snprintf(e.role, sizeof(e.role), "source");
+	e.port = a->k.port;
+	e.proto = 17;
+	e.first_ms = a->first;
+	e.last_ms = a->last;
+	e.score = (double)a->bytes / 1e6;
+	detect_event_counts(&e, a->flows, a->packets, a->bytes, a->n);
+	addr_format(&a->k.host, h);
+	addr_format(&a->k.peer, p);
+	if (a->in_bytes)
+		snprintf(rs, sizeof(rs), "%.0fx the %s of requests it received",
+			 ratio, detect_human_bytes(a->in_bytes, iby, sizeof(iby)));
+	else
+		snprintf(rs, sizeof(rs), "with no requests seen");
+	snprintf(e.why, sizeof(e.why),
+		 "%s answered %u/udp to %s with %llu packets (%s, %.0f bytes/packet) in %s, %s: an "
+		 "open service used as an amplifier against %s%s",
+		 h, a->k.port, p, (unsigned long long)a->packets,
+		 detect_human_bytes(a->bytes, by, sizeof(by)), bpp, detect_window_text(d, win, sizeof(win)),
+		 rs, p, detect_estimate_text(a->n, es, sizeof(es)));
+	detect_event_query(d, &e, "src ip %s and dst ip %s and proto udp and src port %u", h, p,
+			   a->k.port);
+	detect_emit(d, &e);
+}
+
+static void dos_flush(void *st, struct detect *d)
+{
+	struct dos *s = st;
+
+	for (size_t i = 0; i < s->v.cap; i++) {
+		const struct vict *v;
+
+		if (!htab_used(&s->v, i))
+			continue;
+		v = htab_slot(&s->v, i);
+		if (!emit_reflection(s, d, v))
+			emit_volume(s, d, v);
+	}
+	for (size_t i = 0; i < s->a.cap; i++)
+		if (htab_used(&s->a, i))
+			emit_amplifier(s, d, htab_slot(&s->a, i));
+	htab_clear(&s->v);
+	htab_clear(&s->a);
+	dpool_reset(&s->pool);
+}
+
+static size_t dos_memory(const void *st)
+{
+	const struct dos *s = st;
+
+	return sizeof(*s) + htab_memory(&s->v) + htab_memory(&s->a) +
+	       ((size_t)s->pool.cap << DC_HLL_BITS);
+}
+
+const struct detector_ops detector_dos = {
+	.name = "dos",
+	.init = dos_init,
+	.feed = dos_feed,
+	.flush = dos_flush,
+	.free = dos_free,
+	.memory = dos_memory,
+};

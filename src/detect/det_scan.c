@@ -1,0 +1,307 @@
+/*
+ * det_scan.c - horizontal scans (one source, many destinations on one port)
+ * and vertical scans (one source, many ports of one destination), outbound
+ * and inbound. Only probe-like flows are tracked: TCP with SYN and no ACK,
+ * UDP flows of at most two exported packets (except ignored ports such as a
+ * resolver's 53/udp), ICMP echo requests. Distinct destinations or ports are
+ * counted exactly up to DC_EXACT, then in a HyperLogLog from a capped pool.
+ * With 1:N sampling a sparse scan (one packet per target) shows about D/N
+ * targets; detect_distinct() inverts that (docs/internals/detect.md).
+ *
+ * [detect] keys: scan_horizontal (500), scan_vertical (300),
+ * scan_min_observed (10), scan_ignore (53/udp,123/udp,137/udp,5353/udp),
+ * scan_max_keys (524288 per kind), scan_sketches (32768).
+ */
+#include "detect/detect_int.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_IGNORE 32
+
+struct hkey {
+	struct vaddr src;
+	uint16_t port;
+	uint8_t proto, inbound;
+};
+
+struct vkey {
+	struct vaddr src, dst;
+	uint8_t proto, inbound, pad[2];
+};
+
+struct sacc {
+	struct dcount dc;
+	uint64_t flows, packets, bytes;
+	int64_t first, last;
+	uint32_t n;
+	struct vaddr sample; /* one target, for the query of inbound scans */
+};
+
+struct hent {
+	uint64_t tag;
+	struct hkey k;
+	struct sacc a;
+};
+
+struct vent {
+	uint64_t tag;
+	struct vkey k;
+	struct sacc a;
+};
+
+struct scan {
+	struct htab h, v;
+	struct dpool pool;
+	double thr_h, thr_v, min_obs;
+	uint16_t ign_port[MAX_IGNORE];
+	uint8_t ign_proto[MAX_IGNORE];
+	size_t nign;
+};
+
+static void scan_free(void *st)
+{
+	struct scan *s = st;
+
+	if (!s)
+		return;
+	htab_free(&s->h);
+	htab_free(&s->v);
+	dpool_free(&s->pool);
+	free(s);
+}
+
+static int scan_init(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen)
+{
+	struct scan *s = calloc(1, sizeof(*s));
+	size_t max = (size_t)detect_conf_num(c, "scan_max_keys", 524288);
+	const char *ign = conf_get(c, "detect", "scan_ignore", "53/udp,123/udp,137/udp,5353/udp");
+	char tmp[512], *p;
+	int rc = VIGIL_ENOMEM;
+
+	(void)d;
+	if (!s)
+		goto out;
+	s->thr_h = detect_conf_num(c, "scan_horizontal", 500);
+	s->thr_v = detect_conf_num(c, "scan_vertical", 300);
+	s->min_obs = detect_conf_num(c, "scan_min_observed", 10);
+	if (htab_init(&s->h, sizeof(struct hkey), sizeof(struct hent), max ? max : 1) < 0 ||
+	    htab_init(&s->v, sizeof(struct vkey), sizeof(struct vent), max ? max : 1) < 0 ||
+	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "scan_sketches", 32768)) < 0)
+		goto out;
+	snprintf(tmp, sizeof(tmp), "%s", ign);
+	p = tmp;
+	while (*p && s->nign < MAX_IGNORE) {
+		size_t n;
+
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n == 0)
+			break;
+		if (p[n])
+			p[n++] = '\0';
+		if (detect_parse_portproto(p, &s->ign_port[s->nign], &s->ign_proto[s->nign], 17) < 0) {
+			snprintf(err, errlen, "scan_ignore: not PORT/PROTO: %s", p);
+			rc = VIGIL_EINVAL;
+			goto out;
+		}
+		s->nign++;
+		p += n;
+	}
+	*st = s;
+	s = NULL;
+	rc = 0;
+out:
+	if (rc == VIGIL_ENOMEM)
+		snprintf(err, errlen, "out of memory for the scan tables");
+	scan_free(s);
+	return rc;
+}
+
+static bool ignored(const struct scan *s, uint16_t port, uint8_t proto)
+{
+	for (size_t i = 0; i < s->nign; i++)
+		if (s->ign_port[i] == port && s->ign_proto[i] == proto)
+			return true;
+	return false;
+}
+
+static void acc(struct scan *s, struct detect *d, struct sacc *a, bool created,
+		const struct dflow *df, uint64_t h)
+{
+	const struct flow *f = df->f;
+
+	if (created) {
+		a->first = f->first_ms;
+		a->last = f->last_ms;
+		a->sample = f->dst;
+	}
+	if (!dc_add(&a->dc, &s->pool, h))
+		detect_count_overflow(d);
+	a->flows += df->n;
+	a->packets += f->packets * df->n;
+	a->bytes += f->bytes * df->n;
+	if (f->first_ms < a->first)
+		a->first = f->first_ms;
+	if (f->last_ms > a->last)
+		a->last = f->last_ms;
+	if (df->n > a->n)
+		a->n = df->n;
+}
+
+static void scan_feed(void *st, struct detect *d, const struct dflow *df)
+{
+	struct scan *s = st;
+	const struct flow *f = df->f;
+	uint16_t port = f->dport;
+	struct hkey hk;
+	struct vkey vk;
+	bool created;
+	void *e;
+
+	if (df->syn_only) {
+		/* a probe */
+	} else if (f->proto == 17 && f->packets <= 2) {
+		if (ignored(s, f->dport, 17) || ignored(s, f->sport, 17))
+			return;
+	} else if ((f->proto == 1 || f->proto == 58) && (f->dport >> 8) == (f->proto == 1 ? 8 : 128)) {
+		port = 0; /* echo request: a ping sweep */
+	} else {
+		return;
+	}
+	if (detect_is_allowed(d, &f->src))
+		return;
+	memset(&hk, 0, sizeof(hk));
+	hk.src = f->src;
+	hk.port = port;
+	hk.proto = f->proto;
+	hk.inbound = !df->src_in;
+	e = htab_get(&s->h, &hk, detect_hash_addr(&hk.src) ^ detect_mix((uint64_t)port << 8 | f->proto),
+		     &created);
+	if (e)
+		acc(s, d, &((struct hent *)e)->a, created, df, detect_hash_addr(&f->dst));
+	else
+		detect_count_overflow(d);
+	if (port == 0 && f->proto != 6 && f->proto != 17)
+		return;
+	memset(&vk, 0, sizeof(vk));
+	vk.src = f->src;
+	vk.dst = f->dst;
+	vk.proto = f->proto;
+	vk.inbound = !df->src_in;
+	e = htab_get(&s->v, &vk, detect_hash_addr(&vk.src) ^ (detect_hash_addr(&vk.dst) * 7 + f->proto),
+		     &created);
+	if (e)
+		acc(s, d, &((struct vent *)e)->a, created, df, detect_mix(0x5eed0000ull + f->dport));
+	else
+		detect_count_overflow(d);
+}
+
+static uint64_t estimate(const struct scan *s, const struct sacc *a, uint64_t *observed)
+{
+	*observed = dc_estimate(&a->dc, &s->pool);
+	return detect_distinct(*observed, a->packets, a->n);
+}
+
+static void emit_h(struct scan *s, struct detect *d, const struct hent *h)
+{
+	struct event e;
+	uint64_t obs, est = estimate(s, &h->a, &obs);
+	char src[ADDR_STRLEN], win[16], pr[16], es[64], svc[32];
+
+	if ((double)est < s->thr_h || (double)obs < s->min_obs)
+		return;
+	event_init(&e);
+	snprintf(e.kind, sizeof(e.kind), "scan");
+	e.host = h->k.src;
+	snprintf(e.role, sizeof(e.role), "source");
+	e.proto = h->k.proto;
+	if (h->k.port || h->k.proto == 6 || h->k.proto == 17)
+		e.port = h->k.port;
+	e.first_ms = h->a.first;
+	e.last_ms = h->a.last;
+	e.distinct = (int64_t)est;
+	e.score = (double)est;
+	detect_event_counts(&e, h->a.flows, h->a.packets, h->a.bytes, h->a.n);
+	addr_format(&h->k.src, src);
+	detect_proto_text(h->k.proto, pr, sizeof(pr));
+	if (e.port >= 0)
+		snprintf(svc, sizeof(svc), "%u/%s", h->k.port, pr);
+	else
+		snprintf(svc, sizeof(svc), "%s echo", pr);
+	snprintf(e.why, sizeof(e.why), "%s %s %llu distinct hosts %son %s in %s%s, with %s flows",
+		 src, h->k.inbound ? "(outside) probed" : "contacted", (unsigned long long)est,
+		 h->k.inbound ? "of the constituency " : "", svc,
+		 detect_window_text(d, win, sizeof(win)), detect_estimate_text(h->a.n, es, sizeof(es)),
+		 h->k.proto == 6 ? "SYN-only" : "one- or two-packet");
+	if (e.port >= 0)
+		detect_event_query(d, &e, "src ip %s and proto %s and dst port %u", src, pr, h->k.port);
+	else
+		detect_event_query(d, &e, "src ip %s and proto %s", src, pr);
+	detect_emit(d, &e);
+}
+
+static void emit_v(struct scan *s, struct detect *d, const struct vent *v)
+{
+	struct event e;
+	uint64_t obs, est = estimate(s, &v->a, &obs);
+	char src[ADDR_STRLEN], dst[ADDR_STRLEN], win[16], pr[16], es[64];
+
+	if ((double)est < s->thr_v || (double)obs < s->min_obs)
+		return;
+	event_init(&e);
+	snprintf(e.kind, sizeof(e.kind), "portscan");
+	/* the internal host: the scanner when outbound, the target when inbound */
+	e.host = v->k.inbound ? v->k.dst : v->k.src;
+	e.has_peer = true;
+	e.peer = v->k.inbound ? v->k.src : v->k.dst;
+	snprintf(e.role, sizeof(e.role), "%s", v->k.inbound ? "destination" : "source");
+	e.proto = v->k.proto;
+	e.first_ms = v->a.first;
+	e.last_ms = v->a.last;
+	e.distinct = (int64_t)est;
+	e.score = (double)est;
+	detect_event_counts(&e, v->a.flows, v->a.packets, v->a.bytes, v->a.n);
+	addr_format(&v->k.src, src);
+	addr_format(&v->k.dst, dst);
+	detect_proto_text(v->k.proto, pr, sizeof(pr));
+	snprintf(e.why, sizeof(e.why), "%s probed %llu distinct %s ports of %s in %s%s, with %s flows",
+		 src, (unsigned long long)est, pr, dst, detect_window_text(d, win, sizeof(win)),
+		 detect_estimate_text(v->a.n, es, sizeof(es)),
+		 v->k.proto == 6 ? "SYN-only" : "one- or two-packet");
+	detect_event_query(d, &e, "src ip %s and dst ip %s and proto %s", src, dst, pr);
+	detect_emit(d, &e);
+}
+
+static void scan_flush(void *st, struct detect *d)
+{
+	struct scan *s = st;
+
+	for (size_t i = 0; i < s->h.cap; i++)
+		if (htab_used(&s->h, i))
+			emit_h(s, d, htab_slot(&s->h, i));
+	for (size_t i = 0; i < s->v.cap; i++)
+		if (htab_used(&s->v, i))
+			emit_v(s, d, htab_slot(&s->v, i));
+	htab_clear(&s->h);
+	htab_clear(&s->v);
+	dpool_reset(&s->pool);
+}
+
+static size_t scan_memory(const void *st)
+{
+	const struct scan *s = st;
+
+	return htab_memory(&s->h) + htab_memory(&s->v) + ((size_t)s->pool.cap << DC_HLL_BITS);
+}
+
+const struct detector_ops detector_scan = {
+	.name = "scan",
+	.init = scan_init,
+	.feed = scan_feed,
+	.flush = scan_flush,
+	.free = scan_free,
+	.memory = scan_memory,
+};

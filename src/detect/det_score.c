@@ -1,0 +1,321 @@
+/*
+ * det_score.c - a weighted score per internal host and window, in the
+ * JANET CSIRT's manner: every flow crossing the boundary adds the weight of
+ * its service (dst port/proto; commonly exploited services weigh most), an
+ * outbound SYN-only flow adds score_syn, a flow with a listed peer adds
+ * score_list, inbound flows count at score_inbound of their service weight,
+ * and the host's fan-out (distinct outside peers) adds score_fanout x log2.
+ * Counts are scaled by the sampling rate. Hosts at or over score_threshold
+ * are reported with their top factors.
+ *
+ * [detect] keys: score_threshold (100), score_weights
+ * (22/tcp:2,23/tcp:4,135/tcp:3,139/tcp:3,445/tcp:5,1433/tcp:3,3306/tcp:3,
+ * 3389/tcp:4,5900/tcp:3,2323/tcp:4,5432/tcp:2,6379/tcp:3,9200/tcp:2,
+ * 161/udp:1,1900/udp:1), score_syn (1), score_list (20), score_inbound (0.1),
+ * score_fanout (5), score_max_keys (262144).
+ */
+#include "detect/detect_int.h"
+#include "util/err.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WEIGHTS 64
+#define SLOTS 4
+
+struct skey {
+	struct vaddr host;
+};
+
+struct sent {
+	uint64_t tag;
+	struct skey k;
+	struct dcount peers;
+	double port_score[SLOTS], other, syn, list, inbound;
+	uint64_t port_flows[SLOTS], syn_flows, list_flows;
+	uint16_t port[SLOTS];
+	uint8_t proto[SLOTS], nslots;
+	uint64_t flows, packets, bytes;
+	int64_t first, last;
+	uint32_t n;
+};
+
+struct score {
+	struct htab t;
+	struct dpool pool;
+	double thr, w_syn, w_list, w_in, w_fan;
+	uint16_t wport[MAX_WEIGHTS];
+	uint8_t wproto[MAX_WEIGHTS];
+	double w[MAX_WEIGHTS];
+	size_t nw;
+	uint8_t has_weight[65536 / 8]; /* fast reject of unweighted ports */
+};
+
+static const char DEFAULT_WEIGHTS[] =
+	"22/tcp:2,23/tcp:4,135/tcp:3,139/tcp:3,445/tcp:5,1433/tcp:3,3306/tcp:3,3389/tcp:4,"
+	"5900/tcp:3,2323/tcp:4,5432/tcp:2,6379/tcp:3,9200/tcp:2,161/udp:1,1900/udp:1";
+
+static void score_free(void *st)
+{
+	struct score *s = st;
+
+	if (!s)
+		return;
+	htab_free(&s->t);
+	dpool_free(&s->pool);
+	free(s);
+}
+
+static int parse_weights(struct score *s, const char *spec, char *err, size_t errlen)
+{
+	char tmp[1024], *p = tmp;
+
+	snprintf(tmp, sizeof(tmp), "%s", spec);
+	while (*p) {
+		char *colon, *end;
+		size_t n;
+
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n == 0)
+			break;
+		if (p[n])
+			p[n++] = '\0';
+		colon = strchr(p, ':');
+		if (!colon || s->nw >= MAX_WEIGHTS)
+			goto bad;
+		*colon = '\0';
+		if (detect_parse_portproto(p, &s->wport[s->nw], &s->wproto[s->nw], 6) < 0)
+			goto bad;
+		s->w[s->nw] = strtod(colon + 1, &end);
+		if (end == colon + 1 || *end)
+			goto bad;
+		s->has_weight[s->wport[s->nw] >> 3] |= (uint8_t)(1u << (s->wport[s->nw] & 7));
+		s->nw++;
+		p += n;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "score_weights: expected PORT/PROTO:WEIGHT, got \"%s\"", p);
+	return VIGIL_EINVAL;
+}
+
+static int score_init(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen)
+{
+	struct score *s = calloc(1, sizeof(*s));
+	size_t max = (size_t)detect_conf_num(c, "score_max_keys", 262144);
+	int rc = VIGIL_ENOMEM;
+
+	(void)d;
+	if (!s)
+		goto out;
+	s->thr = detect_conf_num(c, "score_threshold", 100);
+	s->w_syn = detect_conf_num(c, "score_syn", 1);
+	s->w_list = detect_conf_num(c, "score_list", 20);
+	s->w_in = detect_conf_num(c, "score_inbound", 0.1);
+	s->w_fan = detect_conf_num(c, "score_fanout", 5);
+	rc = parse_weights(s, conf_get(c, "detect", "score_weights", DEFAULT_WEIGHTS), err, errlen);
+	if (rc < 0)
+		goto out;
+	rc = VIGIL_ENOMEM;
+	if (htab_init(&s->t, sizeof(struct skey), sizeof(struct sent), max ? max : 1) < 0 ||
+	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "score_sketches", 16384)) < 0)
+		goto out;
+	*st = s;
+	s = NULL;
+	rc = 0;
+out:
+	if (rc == VIGIL_ENOMEM)
+		snprintf(err, errlen, "out of memory for the score table");
+	score_free(s);
+	return rc;
+}
+
+static double weight(const struct score *s, uint16_t port, uint8_t proto)
+{
+	if (!(s->has_weight[port >> 3] & (1u << (port & 7))))
+		return 0;
+	for (size_t i = 0; i < s->nw; i++)
+		if (s->wport[i] == port && s->wproto[i] == proto)
+			return s->w[i];
+	return 0;
+}
+
+static void add_port(struct sent *e, uint16_t port, uint8_t proto, double v, uint64_t flows)
+{
+	for (uint8_t i = 0; i < e->nslots; i++) {
+		if (e->port[i] == port && e->proto[i] == proto) {
+			e->port_score[i] += v;
+			e->port_flows[i] += flows;
+			return;
+		}
+	}
+	if (e->nslots < SLOTS) {
+		e->port[e->nslots] = port;
+		e->proto[e->nslots] = proto;
+		e->port_score[e->nslots] = v;
+		e->port_flows[e->nslots++] = flows;
+		return;
+	}
+	e->other += v;
+}
+
+static void score_feed(void *st, struct detect *d, const struct dflow *df)
+{
+	struct score *s = st;
+	const struct flow *f = df->f;
+	const struct vaddr *host, *peer;
+	struct skey k;
+	struct sent *e;
+	bool created, out;
+	double w;
+
+	if (df->src_in == df->dst_in)
+		return; /* internal traffic does not score */
+	out = df->src_in;
+	host = out ? &f->src : &f->dst;
+	peer = out ? &f->dst : &f->src;
+	w = weight(s, f->dport, f->proto);
+	if (w == 0 && !df->hit && !(out && df->syn_only) && !out)
+		return; /* nothing to add for this host */
+	k.host = *host;
+	e = htab_get(&s->t, &k, detect_hash_addr(host), &created);
+	if (!e) {
+		detect_count_overflow(d);
+		return;
+	}
+	if (created) {
+		e->first = f->first_ms;
+		e->last = f->last_ms;
+	}
+	if (out) {
+		if (w > 0)
+			add_port(e, f->dport, f->proto, w * df->n, df->n);
+		if (df->syn_only) {
+			e->syn += s->w_syn * df->n;
+			e->syn_flows += df->n;
+		}
+		if (!dc_add(&e->peers, &s->pool, detect_hash_addr(peer)))
+			detect_count_overflow(d);
+	} else if (w > 0) {
+		e->inbound += w * s->w_in * df->n;
+	}
+	if (df->hit) {
+		e->list += s->w_list * df->n;
+		e->list_flows += df->n;
+	}
+	e->flows += df->n;
+	e->packets += f->packets * df->n;
+	e->bytes += f->bytes * df->n;
+	if (f->first_ms < e->first)
+		e->first = f->first_ms;
+	if (f->last_ms > e->last)
+		e->last = f->last_ms;
+	if (df->n > e->n)
+		e->n = df->n;
+}
+
+struct factor {
+	double v;
+	char text[96];
+};
+
+static int cmp_factor(const void *a, const void *b)
+{
+	const struct factor *x = a, *y = b;
+
+	return x->v < y->v ? 1 : x->v > y->v ? -1 : 0;
+}
+
+static void emit_host(struct score *s, struct detect *d, const struct sent *e)
+{
+	struct factor fa[SLOTS + 5];
+	size_t nf = 0, len;
+	uint64_t peers = detect_distinct(dc_estimate(&e->peers, &s->pool), e->packets, e->n);
+	double fan = peers ? s->w_fan * log2(1.0 + (double)peers) : 0;
+	double total = e->other + e->syn + e->list + e->inbound + fan;
+	char h[ADDR_STRLEN], win[16], es[64], pr[16];
+	struct event ev;
+
+	for (uint8_t i = 0; i < e->nslots; i++)
+		total += e->port_score[i];
+	if (total < s->thr)
+		return;
+	for (uint8_t i = 0; i < e->nslots; i++) {
+		fa[nf].v = e->port_score[i];
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "%llu flows to %u/%s (%.0f)",
+			 (unsigned long long)e->port_flows[i], e->port[i],
+			 detect_proto_text(e->proto[i], pr, sizeof(pr)), e->port_score[i]);
+	}
+	if (e->other > 0) {
+		fa[nf].v = e->other;
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "other weighted services (%.0f)", e->other);
+	}
+	if (e->syn > 0) {
+		fa[nf].v = e->syn;
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "%llu SYN-only flows (%.0f)",
+			 (unsigned long long)e->syn_flows, e->syn);
+	}
+	if (e->list > 0) {
+		fa[nf].v = e->list;
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "%llu flows with listed hosts (%.0f)",
+			 (unsigned long long)e->list_flows, e->list);
+	}
+	if (e->inbound > 0) {
+		fa[nf].v = e->inbound;
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "inbound to weighted services (%.0f)",
+			 e->inbound);
+	}
+	if (fan > 0) {
+		fa[nf].v = fan;
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "fan-out to %llu hosts (%.0f)",
+			 (unsigned long long)peers, fan);
+	}
+	qsort(fa, nf, sizeof(fa[0]), cmp_factor);
+	event_init(&ev);
+	snprintf(ev.kind, sizeof(ev.kind), "score");
+	ev.host = e->k.host;
+	snprintf(ev.role, sizeof(ev.role), "source");
+	ev.first_ms = e->first;
+	ev.last_ms = e->last;
+	ev.score = floor(total + 0.5);
+	detect_event_counts(&ev, e->flows, e->packets, e->bytes, e->n);
+	addr_format(&e->k.host, h);
+	len = (size_t)snprintf(ev.why, sizeof(ev.why), "%s scored %.0f (threshold %.0f) in %s%s; top: ",
+			       h, total, s->thr, detect_window_text(d, win, sizeof(win)),
+			       detect_estimate_text(e->n, es, sizeof(es)));
+	for (size_t i = 0; i < nf && i < 3 && len < sizeof(ev.why); i++)
+		len += (size_t)snprintf(ev.why + len, sizeof(ev.why) - len, "%s%s", i ? ", " : "",
+					fa[i].text);
+	detect_event_query(d, &ev, "host %s", h);
+	detect_emit(d, &ev);
+}
+
+static void score_flush(void *st, struct detect *d)
+{
+	struct score *s = st;
+
+	for (size_t i = 0; i < s->t.cap; i++)
+		if (htab_used(&s->t, i))
+			emit_host(s, d, htab_slot(&s->t, i));
+	htab_clear(&s->t);
+	dpool_reset(&s->pool);
+}
+
+static size_t score_memory(const void *st)
+{
+	const struct score *s = st;
+
+	return sizeof(*s) + htab_memory(&s->t) + ((size_t)s->pool.cap << DC_HLL_BITS);
+}
+
+const struct detector_ops detector_score = {
+	.name = "score",
+	.init = score_init,
+	.feed = score_feed,
+	.flush = score_flush,
+	.free = score_free,
+	.memory = score_memory,
+};

@@ -1,0 +1,91 @@
+/*
+ * detect.h - detectors over time windows: list hits (C&C, block lists), a
+ * weighted score per internal host, horizontal and vertical scans, DoS,
+ * reflection and internal amplifiers; and the event log they append to.
+ *
+ * A struct detect is made from a configuration (the [detect] section of
+ * vigil.conf, CLI options set into it with conf_set()): the constituency's
+ * own networks, window length, thresholds. Feed it flows in roughly time
+ * order with detect_feed(); a window [k*W, (k+1)*W) closes when a flow ends
+ * past it, and at detect_flush(). Closing a window runs every detector's
+ * flush, which emits events (util/event.h) through the callback. The hot
+ * path allocates nothing per flow: tables are sized up front and capped;
+ * what does not fit is counted in the stats' overflow counter.
+ *
+ * Counts in events are scaled by the flow's sampling rate and marked as
+ * estimates (estimate = true, sampling = N) when N > 1.
+ */
+#ifndef VIGIL_DETECT_DETECT_H
+#define VIGIL_DETECT_DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow/flow.h"
+#include "intel/intel.h"
+#include "util/conf.h"
+#include "util/event.h"
+
+/* Receives each event; e is only valid during the call. */
+typedef void (*detect_emit_fn)(void *ctx, const struct event *e);
+
+struct detect_stats {
+	uint64_t flows;           /* flows fed */
+	uint64_t flows_external;  /* neither end in the constituency: ignored */
+	uint64_t flows_late;      /* ended before the open window: counted in it */
+	uint64_t windows;         /* windows closed */
+	uint64_t events;          /* events emitted */
+	uint64_t overflow;        /* keys not tracked because a table was full */
+	uint64_t list_hits;       /* flows with a listed peer */
+	size_t memory;            /* bytes held by the detectors' tables */
+};
+
+struct detect;
+
+/*
+ * Make the detectors from conf's [detect] section (conf may be NULL: all
+ * defaults, but at least one `network` is required). On error returns
+ * VIGIL_EINVAL / VIGIL_ESYNTAX with a sentence in err.
+ */
+int detect_new(const struct conf *conf, detect_emit_fn emit, void *ctx, struct detect **out,
+	       char *err, size_t errlen);
+/* Emits nothing; use detect_flush() first to get the open window's events. */
+void detect_free(struct detect *d);
+
+/* The threat lists to match against (not owned; may be NULL). Takes effect at
+ * once; a long-running caller swaps sets between windows. */
+void detect_set_intel(struct detect *d, const struct intel_set *set);
+
+/* Feed flows (hot path). May close windows and emit. */
+void detect_feed(struct detect *d, const struct flow *f, size_t n);
+/* Close the open window (if any flow was fed into it) and emit its events. */
+void detect_flush(struct detect *d);
+void detect_get_stats(const struct detect *d, struct detect_stats *s);
+/* Window length in ms. */
+int64_t detect_window_ms(const struct detect *d);
+
+/*
+ * The event log: a directory of files events-YYYYmmddTHHMMSSZ.jsonl (UTC; the
+ * name's time is when the file was started, so name order is time order).
+ * Each batch is appended as complete lines with one write() and made durable
+ * with fdatasync(); a file is rotated at max_bytes or max_age_ms. Readers
+ * consume complete lines only, remembering (file, offset). See
+ * docs/internals/event-log.md.
+ */
+struct evlog_opts {
+	uint64_t max_bytes;  /* default 64 MiB */
+	int64_t max_age_ms;  /* default 1 h */
+	int sync;            /* fdatasync each batch (default 1; -1 = off) */
+};
+
+struct evlog;
+
+/* Open (create) dir. Returns 0 or a vigil_err. opts may be NULL. */
+int evlog_open(const char *dir, const struct evlog_opts *opts, struct evlog **out);
+/* Append n events as n JSON lines in one write; now_ms decides rotation. */
+int evlog_append(struct evlog *l, const struct event *e, size_t n, int64_t now_ms);
+/* Path of the file being written ("" before the first append). */
+const char *evlog_current(const struct evlog *l);
+void evlog_close(struct evlog *l);
+
+#endif

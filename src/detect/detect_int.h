@@ -1,0 +1,150 @@
+/*
+ * detect_int.h - what the detectors share inside src/detect (not public):
+ * the per-flow classification the core does once (inside/outside, list hit,
+ * SYN-only), the detector table entry, the capped open-addressing table,
+ * the distinct counter (exact small set, then HyperLogLog) and helpers for
+ * filling events (scaled counts, "why" text, reproducing query).
+ */
+#ifndef VIGIL_DETECT_INT_H
+#define VIGIL_DETECT_INT_H
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "detect/detect.h"
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+/* One flow as the detectors see it, classified once by the core. */
+struct dflow {
+	const struct flow *f;
+	uint32_t n;                    /* sampling rate, >= 1 */
+	bool src_in, dst_in;           /* end inside the constituency */
+	const struct intel_entry *hit; /* listed peer (the external end), or NULL */
+	bool hit_src;                  /* the listed address is f->src */
+	bool syn_only;                 /* TCP with SYN and without ACK */
+};
+
+struct detect;
+
+/* A detector: init reads its keys of the [detect] section; feed sees every
+ * flow with at least one end inside; flush emits the window's events and
+ * empties the tables. */
+struct detector_ops {
+	const char *name;
+	int (*init)(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen);
+	void (*feed)(void *st, struct detect *d, const struct dflow *df);
+	void (*flush)(void *st, struct detect *d);
+	void (*free)(void *st);
+	size_t (*memory)(const void *st);
+};
+
+extern const struct detector_ops detector_lists;
+extern const struct detector_ops detector_score;
+extern const struct detector_ops detector_scan;
+extern const struct detector_ops detector_dos;
+
+/* ---- core services for detectors ---- */
+
+/* Emit an event (fills source, sampling/estimate already set by the detector). */
+void detect_emit(struct detect *d, struct event *e);
+void detect_count_overflow(struct detect *d);
+int64_t detect_win_start(const struct detect *d);
+int64_t detect_win_end(const struct detect *d);
+bool detect_is_allowed(const struct detect *d, const struct vaddr *a); /* scanner allow-list */
+
+/* Distinct count of the real traffic from `observed` distinct values seen in
+ * 1:n sampled flows carrying `packets` (already scaled) packets; see
+ * docs/internals/detect.md. Returns observed when n <= 1. */
+uint64_t detect_distinct(uint64_t observed, uint64_t packets, uint32_t n);
+/* Set e->flows/packets/bytes (already scaled) and the estimate markers for rate n. */
+void detect_event_counts(struct event *e, uint64_t flows, uint64_t packets, uint64_t bytes,
+			 uint32_t n);
+/* Write e->query: `-t WINDOW 'FILTER'` with FILTER printf-formatted. */
+void detect_event_query(const struct detect *d, struct event *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "4.2 MB" style into buf (>= 16). */
+const char *detect_human_bytes(uint64_t v, char *buf, size_t n);
+/* "30 min" / "1 h" for the window. */
+const char *detect_window_text(const struct detect *d, char *buf, size_t n);
+/* "tcp" or the number, for why texts. */
+const char *detect_proto_text(uint8_t proto, char *buf, size_t n);
+/* " (estimate from 1:N sampled flows)" or "" */
+const char *detect_estimate_text(uint32_t n, char *buf, size_t len);
+
+/* Parse "22/tcp", "53/udp", "445" (proto defaults to dflt). Returns 0 or -1. */
+int detect_parse_portproto(const char *s, uint16_t *port, uint8_t *proto, uint8_t dflt);
+
+/* A config value or a default, parsed as a non-negative number (k/M/G suffixes). */
+double detect_conf_num(const struct conf *c, const char *key, double def);
+
+static inline uint64_t detect_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+static inline uint64_t detect_hash_addr(const struct vaddr *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	return detect_mix(x ^ detect_mix(y));
+}
+
+/* ---- capped open-addressing table ----
+ * Entries are esize bytes and begin with a uint64_t tag (0 = empty slot) and
+ * then the key (ksize bytes). At most max keys; a lookup that would add past
+ * that returns NULL (the caller counts the overflow). */
+struct htab {
+	uint8_t *mem;
+	size_t esize, ksize, cap, n, max;
+};
+
+int htab_init(struct htab *t, size_t ksize, size_t esize, size_t max);
+void htab_free(struct htab *t);
+/* Entry for key (created zeroed with the key copied when absent), or NULL. */
+void *htab_get(struct htab *t, const void *key, uint64_t hash, bool *created);
+void htab_clear(struct htab *t);
+static inline void *htab_slot(const struct htab *t, size_t i) { return t->mem + i * t->esize; }
+static inline bool htab_used(const struct htab *t, size_t i)
+{
+	uint64_t tag;
+
+	memcpy(&tag, htab_slot(t, i), 8);
+	return tag != 0;
+}
+static inline size_t htab_memory(const struct htab *t) { return t->cap * t->esize; }
+
+/* ---- distinct counting: exact up to DC_EXACT values, then HyperLogLog ---- */
+#define DC_EXACT 12
+#define DC_HLL_BITS 10 /* 1024 one-byte registers, ~3% standard error */
+
+struct dcount {
+	uint32_t exact[DC_EXACT];
+	uint32_t hll;  /* 1-based index into the pool; 0 = still exact */
+	uint16_t n;
+	uint8_t full;  /* pool exhausted: exact count is a lower bound */
+};
+
+struct dpool {
+	uint8_t *regs;
+	uint32_t n, cap;
+};
+
+int dpool_init(struct dpool *p, uint32_t cap);
+void dpool_free(struct dpool *p);
+void dpool_reset(struct dpool *p);
+/* Add a value hash; returns false when the pool was full (counted by caller). */
+bool dc_add(struct dcount *c, struct dpool *p, uint64_t h);
+uint64_t dc_estimate(const struct dcount *c, const struct dpool *p);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * sketch.c - the detectors' bounded-memory containers: a capped
+ * open-addressing hash table (linear probing, sized once) and a distinct
+ * counter that keeps up to DC_EXACT 32-bit value hashes exactly and then
+ * switches to a HyperLogLog taken from a fixed pool (see detect_int.h).
+ * HyperLogLog registers are mergeable (max per register), so partitions can
+ * be combined later.
+ */
+#include "detect/detect_int.h"
+#include "util/err.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int htab_init(struct htab *t, size_t ksize, size_t esize, size_t max)
+{
+	size_t cap = 16;
+
+	memset(t, 0, sizeof(*t));
+	while (cap < max + max / 3 + 1)
+		cap <<= 1;
+	/* calloc of a large table maps zero pages: untouched slots cost no RSS */
+	t->mem = calloc(cap, esize);
+	if (!t->mem)
+		return VIGIL_ENOMEM;
+	t->esize = esize;
+	t->ksize = ksize;
+	t->cap = cap;
+	t->max = max;
+	return 0;
+}
+
+void htab_free(struct htab *t)
+{
+	free(t->mem);
+	t->mem = NULL;
+}
+
+void *htab_get(struct htab *t, const void *key, uint64_t hash, bool *created)
+{
+	uint64_t tag = hash | 1;
+	size_t i = (size_t)(hash >> 7) & (t->cap - 1);
+
+	*created = false;
+	for (;;) {
+		uint8_t *e = t->mem + i * t->esize;
+		uint64_t et;
+
+		memcpy(&et, e, 8);
+		if (et == 0) {
+			if (t->n >= t->max)
+				return NULL;
+			memcpy(e, &tag, 8);
+			memcpy(e + 8, key, t->ksize);
+			t->n++;
+			*created = true;
+			return e;
+		}
+		if (et == tag && memcmp(e + 8, key, t->ksize) == 0)
+			return e;
+		i = (i + 1) & (t->cap - 1);
+	}
+}
+
+void htab_clear(struct htab *t)
+{
+	if (t->n)
+		memset(t->mem, 0, t->cap * t->esize);
+	t->n = 0;
+}
+
+int dpool_init(struct dpool *p, uint32_t cap)
+{
+	memset(p, 0, sizeof(*p));
+	p->regs = calloc(cap ? cap : 1, (size_t)1 << DC_HLL_BITS);
+	if (!p->regs)
+		return VIGIL_ENOMEM;
+	p->cap = cap;
+	return 0;
+}
+
+void dpool_free(struct dpool *p)
+{
+	free(p->regs);
+	p->regs = NULL;
+}
+
+void dpool_reset(struct dpool *p)
+{
+	if (p->n)
+		memset(p->regs, 0, (size_t)p->n << DC_HLL_BITS);
+	p->n = 0;
+}
+
+static void hll_add(uint8_t *r, uint64_t h)
+{
+	uint32_t idx = (uint32_t)(h >> (64 - DC_HLL_BITS));
+	uint64_t rest = h << DC_HLL_BITS | ((uint64_t)1 << (DC_HLL_BITS - 1));
+	uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
+
+	if (rank > r[idx])
+		r[idx] = rank;
+}
+
+bool dc_add(struct dcount *c, struct dpool *p, uint64_t h)
+{
+	uint32_t v = (uint32_t)(h >> 32);
+
+	/* The sketch sees the same 64-bit value whether it came through the
+	 * exact phase or not: a mix of the kept 32 bits. */
+	h = detect_mix((uint64_t)v << 32 | v);
+	if (c->hll) {
+		hll_add(p->regs + ((size_t)(c->hll - 1) << DC_HLL_BITS), h);
+		return true;
+	}
+	for (uint16_t i = 0; i < c->n; i++)
+		if (c->exact[i] == v)
+			return true;
+	if (c->n < DC_EXACT) {
+		c->exact[c->n++] = v;
+		return true;
+	}
+	if (c->full)
+		return true;
+	if (p->n >= p->cap) {
+		c->full = 1;
+		return false;
+	}
+	c->hll = ++p->n;
+	{
+		uint8_t *r = p->regs + ((size_t)(c->hll - 1) << DC_HLL_BITS);
+
+		for (uint16_t i = 0; i < c->n; i++)
+			hll_add(r, detect_mix((uint64_t)c->exact[i] << 32 | c->exact[i]));
+		hll_add(r, h);
+	}
+	return true;
+}
+
+uint64_t dc_estimate(const struct dcount *c, const struct dpool *p)
+{
+	const uint8_t *r;
+	const double m = (double)(1u << DC_HLL_BITS);
+	double sum = 0, est;
+	unsigned zeros = 0;
+
+	if (!c->hll)
+		return c->n;
+	r = p->regs + ((size_t)(c->hll - 1) << DC_HLL_BITS);
+	for (unsigned i = 0; i < (1u << DC_HLL_BITS); i++) {
+		sum += ldexp(1.0, -(int)r[i]);
+		zeros += r[i] == 0;
+	}
+	est = (0.7213 / (1 + 1.079 / m)) * m * m / sum;
+	if (est <= 2.5 * m && zeros)
+		est = m * log(m / zeros); /* linear counting for small sets */
+	if (est < DC_EXACT)
+		est = DC_EXACT;
+	return (uint64_t)(est + 0.5);
+}
