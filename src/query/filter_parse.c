@@ -1,5 +1,5 @@
 /*
- * filter_parse.c - nfdump's filter language, tokenised and parsed by
+ * filter_parse.c - nfdump's filter language, tokenised (filter_lex.c) and parsed by
  * recursive descent straight into the flat node array of filter_int.h.
  *
  * Precedence is nfdump's: not binds tighter than and, and tighter than or;
@@ -7,7 +7,7 @@
  * Keywords are case-insensitive. A syntax error stops at the first fault and
  * reports its line and column with the offending line and a caret.
  */
-#include "query/filter_int.h"
+#include "query/filter_lex.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -18,213 +18,13 @@
 #include "util/err.h"
 #include "util/proto.h"
 
-enum tok_type { T_EOF, T_WORD, T_LP, T_RP, T_LB, T_RB, T_COMMA, T_OP, T_BANG, T_ANDAND, T_OROR, T_BAD };
-
-struct tok {
-	enum tok_type type;
-	size_t pos, len;
-	enum qn_op op;
-};
-
-struct parser {
-	const char *s;
-	size_t n;
-	size_t pos;        /* lexer position */
-	struct tok t;      /* current token */
-	struct query_filter *f;
-	char *err;
-	size_t errlen;
-	int rc;            /* first error */
-	unsigned depth;
-};
-
-static bool is_word_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '.' || c == ':' || c == '/' || c == '_';
-}
-
-static void lex(struct parser *p)
-{
-	const char *s = p->s;
-	size_t i = p->pos;
-
-	while (i < p->n && isspace((unsigned char)s[i]))
-		i++;
-	p->t.pos = i;
-	p->t.len = 1;
-	if (i >= p->n) {
-		p->t.type = T_EOF;
-		p->t.len = 0;
-		p->pos = i;
-		return;
-	}
-	char c = s[i], d = i + 1 < p->n ? s[i + 1] : '\0';
-	switch (c) {
-	case '(': p->t.type = T_LP; break;
-	case ')': p->t.type = T_RP; break;
-	case '[': p->t.type = T_LB; break;
-	case ']': p->t.type = T_RB; break;
-	case ',': p->t.type = T_COMMA; break;
-	case '=':
-		p->t.type = T_OP;
-		p->t.op = QOP_EQ;
-		p->t.len = d == '=' ? 2 : 1;
-		break;
-	case '<':
-	case '>':
-		p->t.type = T_OP;
-		p->t.op = c == '<' ? (d == '=' ? QOP_LE : QOP_LT) : (d == '=' ? QOP_GE : QOP_GT);
-		p->t.len = d == '=' ? 2 : 1;
-		break;
-	case '!':
-		if (d == '=') {
-			p->t.type = T_OP;
-			p->t.op = QOP_NE;
-			p->t.len = 2;
-		} else {
-			p->t.type = T_BANG;
-		}
-		break;
-	case '&':
-		p->t.type = d == '&' ? T_ANDAND : T_BAD;
-		p->t.len = d == '&' ? 2 : 1;
-		break;
-	case '|':
-		p->t.type = d == '|' ? T_OROR : T_BAD;
-		p->t.len = d == '|' ? 2 : 1;
-		break;
-	default:
-		if (is_word_char(c)) {
-			size_t j = i;
-			while (j < p->n && is_word_char(s[j]))
-				j++;
-			p->t.type = T_WORD;
-			p->t.len = j - i;
-		} else {
-			p->t.type = T_BAD;
-		}
-	}
-	p->pos = i + p->t.len;
-}
-
-static bool is_kw(const struct parser *p, const char *kw)
-{
-	size_t l = strlen(kw);
-	return p->t.type == T_WORD && p->t.len == l && strncasecmp(p->s + p->t.pos, kw, l) == 0;
-}
-
-/* Report an error at the current token: "what" is what was expected. */
-static int fail_at(struct parser *p, size_t pos, int code, const char *msg)
-{
-	size_t line = 1, lstart = 0, lend;
-
-	if (p->rc)
-		return p->rc;
-	p->rc = code;
-	if (!p->err || p->errlen == 0)
-		return code;
-	for (size_t i = 0; i < pos && i < p->n; i++)
-		if (p->s[i] == '\n') {
-			line++;
-			lstart = i + 1;
-		}
-	lend = lstart;
-	while (lend < p->n && p->s[lend] != '\n')
-		lend++;
-	size_t col = pos - lstart;
-	int shown = (int)(lend - lstart > 200 ? 200 : lend - lstart);
-	int caret = (int)(col > 200 ? 200 : col);
-	snprintf(p->err, p->errlen, "filter:%zu:%zu: %s\n  %.*s\n  %*s^", line, col + 1, msg, shown,
-		 p->s + lstart, caret, "");
-	return code;
-}
-
-/* "expected X after 'Y', got 'Z'" at the current token. */
-static int expected(struct parser *p, const char *what, const char *after)
-{
-	char msg[256], got[48];
-
-	if (p->t.type == T_EOF)
-		snprintf(got, sizeof(got), "end of filter");
-	else
-		snprintf(got, sizeof(got), "'%.*s'", (int)(p->t.len > 40 ? 40 : p->t.len),
-			 p->s + p->t.pos);
-	if (after)
-		snprintf(msg, sizeof(msg), "expected %s after '%s', got %s", what, after, got);
-	else
-		snprintf(msg, sizeof(msg), "expected %s, got %s", what, got);
-	return fail_at(p, p->t.pos, VIGIL_ESYNTAX, msg);
-}
-
-/* Copy the current word (bounded) into buf. */
-static void word(const struct parser *p, char *buf, size_t size)
-{
-	size_t l = p->t.len < size - 1 ? p->t.len : size - 1;
-	memcpy(buf, p->s + p->t.pos, l);
-	buf[l] = '\0';
-}
-
 static int add_node(struct parser *p, const struct qnode *n)
 {
 	int r = qfilter_add(p->f, n);
 	if (r < 0)
-		return fail_at(p, p->t.pos, r,
+		return qlex_fail(p, p->t.pos, r,
 			       r == VIGIL_ELIMIT ? "filter too long (too many terms)" : "out of memory");
 	return r;
-}
-
-/* Optional comparison operator (= == != < > <= >= eq ne lt gt le ge). */
-static enum qn_op opt_op(struct parser *p)
-{
-	static const struct { const char *w; enum qn_op op; } words[] = {
-		{ "eq", QOP_EQ }, { "ne", QOP_NE }, { "lt", QOP_LT }, { "gt", QOP_GT },
-		{ "le", QOP_LE }, { "ge", QOP_GE },
-	};
-	if (p->t.type == T_OP) {
-		enum qn_op op = p->t.op;
-		lex(p);
-		return op;
-	}
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (is_kw(p, words[i].w)) {
-			lex(p);
-			return words[i].op;
-		}
-	return QOP_EQ;
-}
-
-/* A number with an optional k/M/G suffix (x1000 each, as nfdump). */
-static int number(struct parser *p, const char *what, const char *after, uint64_t max,
-		  bool scaled, uint64_t *out)
-{
-	char buf[40];
-	uint64_t v = 0, mul = 1;
-	size_t i = 0;
-
-	if (p->t.type != T_WORD || p->t.len >= sizeof(buf))
-		return expected(p, what, after);
-	word(p, buf, sizeof(buf));
-	if (!isdigit((unsigned char)buf[0]))
-		return expected(p, what, after);
-	for (; isdigit((unsigned char)buf[i]); i++) {
-		unsigned dgt = (unsigned)(buf[i] - '0');
-		if (v > (UINT64_MAX - dgt) / 10)
-			return fail_at(p, p->t.pos, VIGIL_ESYNTAX, "number too large");
-		v = v * 10 + dgt;
-	}
-	if (buf[i] && scaled && !buf[i + 1]) {
-		char c = (char)tolower((unsigned char)buf[i]);
-		mul = c == 'k' ? 1000ULL : c == 'm' ? 1000000ULL : c == 'g' ? 1000000000ULL : 0;
-		if (mul)
-			i++;
-	}
-	if (buf[i] || mul == 0)
-		return expected(p, what, after);
-	if (v > max / mul)
-		return fail_at(p, p->t.pos, VIGIL_ESYNTAX, "number out of range");
-	*out = v * mul;
-	lex(p);
-	return 0;
 }
 
 /* Expand nfdump's short IPv4 net forms ("10.0/16" = 10.0.0.0/16). */
@@ -319,35 +119,35 @@ static int addr_list(struct parser *p, struct qnode *n, const char *after)
 	int rc = 0;
 
 	if (!set)
-		return fail_at(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
+		return qlex_fail(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
 	if (p->t.type != T_LB) {
-		rc = expected(p, "'['", after);
+		rc = qlex_expected(p, "'['", after);
 		goto out;
 	}
-	lex(p);
+	qlex(p);
 	while (p->t.type != T_RB) {
 		char buf[80];
 		struct vprefix pf;
 
 		if (p->t.type == T_COMMA) {
-			lex(p);
+			qlex(p);
 			continue;
 		}
 		if (p->t.type != T_WORD || p->t.len >= sizeof(buf)) {
-			rc = expected(p, "an address, a net or ']'", after);
+			rc = qlex_expected(p, "an address, a net or ']'", after);
 			goto out;
 		}
-		word(p, buf, sizeof(buf));
+		qlex_word(p, buf, sizeof(buf));
 		if (parse_prefix_word(buf, &pf) != 0) {
-			rc = expected(p, "an address or a net", after);
+			rc = qlex_expected(p, "an address or a net", after);
 			goto out;
 		}
 		if (++count > QUERY_MAX_LIST) {
-			rc = fail_at(p, p->t.pos, VIGIL_ELIMIT, "list too long");
+			rc = qlex_fail(p, p->t.pos, VIGIL_ELIMIT, "list too long");
 			goto out;
 		}
 		if (lpm_add(set, &pf, 1) != 0) {
-			rc = fail_at(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
+			rc = qlex_fail(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
 			goto out;
 		}
 		if (pf.len == 128 && all_hosts) {
@@ -355,7 +155,7 @@ static int addr_list(struct parser *p, struct qnode *n, const char *after)
 				size_t nc = hcap ? hcap * 2 : 16;
 				struct vaddr *nb = realloc(hosts, nc * sizeof(*nb));
 				if (!nb) {
-					rc = fail_at(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
+					rc = qlex_fail(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
 					goto out;
 				}
 				hosts = nb;
@@ -365,15 +165,15 @@ static int addr_list(struct parser *p, struct qnode *n, const char *after)
 		} else {
 			all_hosts = false;
 		}
-		lex(p);
+		qlex(p);
 	}
 	if (count == 0) {
-		rc = expected(p, "at least one address in the list", after);
+		rc = qlex_expected(p, "at least one address in the list", after);
 		goto out;
 	}
-	lex(p);
+	qlex(p);
 	if (lpm_build(set) != 0) {
-		rc = fail_at(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
+		rc = qlex_fail(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
 		goto out;
 	}
 	n->kind = QN_ADDRSET;
@@ -398,27 +198,27 @@ static int port_list(struct parser *p, struct qnode *n, const char *after)
 	bool any = false;
 
 	if (p->t.type != T_LB)
-		return expected(p, "'['", after);
+		return qlex_expected(p, "'['", after);
 	bm = calloc(8192, 1);
 	if (!bm)
-		return fail_at(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
-	lex(p);
+		return qlex_fail(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
+	qlex(p);
 	while (p->t.type != T_RB) {
 		uint64_t v;
 		if (p->t.type == T_COMMA) {
-			lex(p);
+			qlex(p);
 			continue;
 		}
-		if ((rc = number(p, "a port number or ']'", after, 65535, false, &v)) != 0)
+		if ((rc = qlex_number(p, "a port number or ']'", after, 65535, false, &v)) != 0)
 			goto out;
 		bm[v >> 3] |= (uint8_t)(1u << (v & 7));
 		any = true;
 	}
 	if (!any) {
-		rc = expected(p, "at least one port in the list", after);
+		rc = qlex_expected(p, "at least one port in the list", after);
 		goto out;
 	}
-	lex(p);
+	qlex(p);
 	n->kind = QN_PORTSET;
 	n->bitmap = bm;
 	bm = NULL;
@@ -433,25 +233,25 @@ static int addr_term(struct parser *p, struct qnode *n, const char *after, bool 
 	char buf[80];
 	struct vprefix pf;
 
-	if (!net && is_kw(p, "in")) {
-		lex(p);
+	if (!net && qlex_is_kw(p, "in")) {
+		qlex(p);
 		return addr_list(p, n, "in");
 	}
 	if (p->t.type != T_WORD || p->t.len >= sizeof(buf))
-		return expected(p, net ? "a net (A/len)" : "an address", after);
-	word(p, buf, sizeof(buf));
+		return qlex_expected(p, net ? "a net (A/len)" : "an address", after);
+	qlex_word(p, buf, sizeof(buf));
 	if (net ? parse_prefix_word(buf, &pf) != 0 : prefix_parse(buf, &pf) != 0)
-		return expected(p, net ? "a net (A/len)" : "an address", after);
-	lex(p);
+		return qlex_expected(p, net ? "a net (A/len)" : "an address", after);
+	qlex(p);
 	if (net && !strchr(buf, '/') && p->t.type == T_WORD) {
 		char mb[64];
 		int ml;
-		word(p, mb, sizeof(mb));
+		qlex_word(p, mb, sizeof(mb));
 		ml = netmask_len(mb);
 		if (ml >= 0 && addr_is_v4(&pf.addr)) {
 			pf.len = (uint8_t)(96 + ml);
 			set_addr_key(n, &pf);
-			lex(p);
+			qlex(p);
 			n->kind = QN_NET;
 			return 0;
 		}
@@ -468,8 +268,8 @@ static int parse_flags(struct parser *p, struct qnode *n)
 	uint64_t v = 0;
 
 	if (p->t.type != T_WORD || p->t.len >= sizeof(buf))
-		return expected(p, "TCP flags (letters FSRPAUEC)", "flags");
-	word(p, buf, sizeof(buf));
+		return qlex_expected(p, "TCP flags (letters FSRPAUEC)", "flags");
+	qlex_word(p, buf, sizeof(buf));
 	for (size_t i = 0; buf[i]; i++) {
 		char c = (char)toupper((unsigned char)buf[i]);
 		const char *at = c ? strchr(letters, c) : NULL;
@@ -478,10 +278,10 @@ static int parse_flags(struct parser *p, struct qnode *n)
 			continue;
 		}
 		if (!at)
-			return expected(p, "TCP flags (letters FSRPAUEC)", "flags");
+			return qlex_expected(p, "TCP flags (letters FSRPAUEC)", "flags");
 		v |= 1u << (at - letters);
 	}
-	lex(p);
+	qlex(p);
 	n->kind = QN_FLAGS;
 	n->col[0] = FLOW_COL_TCP_FLAGS;
 	n->ctype = QT_U8;
@@ -494,11 +294,11 @@ static int cmp_term(struct parser *p, struct qnode *n, const char *kw, enum flow
 {
 	char what[64];
 	n->kind = QN_CMP;
-	n->op = (uint8_t)opt_op(p);
+	n->op = (uint8_t)qlex_op(p);
 	n->col[0] = (uint8_t)c;
 	n->ctype = (uint8_t)qfilter_col_type(c);
 	snprintf(what, sizeof(what), "a number");
-	return number(p, what, kw, max, scaled, &n->val);
+	return qlex_number(p, what, kw, max, scaled, &n->val);
 }
 
 /* A directional term after an optional src/dst qualifier. */
@@ -506,39 +306,39 @@ static int dir_term(struct parser *p, struct qnode *n, const struct dirq *d, con
 {
 	char kw[16];
 
-	if (is_kw(p, "ip") || is_kw(p, "host") || is_kw(p, "net")) {
-		bool net = is_kw(p, "net");
-		word(p, kw, sizeof(kw));
-		lex(p);
+	if (qlex_is_kw(p, "ip") || qlex_is_kw(p, "host") || qlex_is_kw(p, "net")) {
+		bool net = qlex_is_kw(p, "net");
+		qlex_word(p, kw, sizeof(kw));
+		qlex(p);
 		set_cols(n, d, FLOW_COL_SRC, FLOW_COL_DST);
 		return addr_term(p, n, kw, net);
 	}
-	if (is_kw(p, "port")) {
-		lex(p);
+	if (qlex_is_kw(p, "port")) {
+		qlex(p);
 		set_cols(n, d, FLOW_COL_SPORT, FLOW_COL_DPORT);
-		if (is_kw(p, "in")) {
-			lex(p);
+		if (qlex_is_kw(p, "in")) {
+			qlex(p);
 			return port_list(p, n, "in");
 		}
 		n->kind = QN_CMP;
-		n->op = (uint8_t)opt_op(p);
-		return number(p, "a port number", "port", 65535, false, &n->val);
+		n->op = (uint8_t)qlex_op(p);
+		return qlex_number(p, "a port number", "port", 65535, false, &n->val);
 	}
-	if (is_kw(p, "as")) {
-		lex(p);
+	if (qlex_is_kw(p, "as")) {
+		qlex(p);
 		set_cols(n, d, FLOW_COL_SRC_AS, FLOW_COL_DST_AS);
 		n->kind = QN_CMP;
-		n->op = (uint8_t)opt_op(p);
-		return number(p, "an AS number", "as", UINT32_MAX, false, &n->val);
+		n->op = (uint8_t)qlex_op(p);
+		return qlex_number(p, "an AS number", "as", UINT32_MAX, false, &n->val);
 	}
-	if (is_kw(p, "mask")) {
-		lex(p);
+	if (qlex_is_kw(p, "mask")) {
+		qlex(p);
 		set_cols(n, d, FLOW_COL_SRC_MASK, FLOW_COL_DST_MASK);
 		n->kind = QN_CMP;
-		n->op = (uint8_t)opt_op(p);
-		return number(p, "a mask length", "mask", 128, false, &n->val);
+		n->op = (uint8_t)qlex_op(p);
+		return qlex_number(p, "a mask length", "mask", 128, false, &n->val);
 	}
-	return expected(p, "ip, host, net, port, as or mask", after);
+	return qlex_expected(p, "ip, host, net, port, as or mask", after);
 }
 
 static int term(struct parser *p, struct qnode *n)
@@ -547,24 +347,24 @@ static int term(struct parser *p, struct qnode *n)
 
 	memset(n, 0, sizeof(*n));
 	if (p->t.type != T_WORD)
-		return expected(p, "a filter term", NULL);
-	if (is_kw(p, "any")) {
-		lex(p);
+		return qlex_expected(p, "a filter term", NULL);
+	if (qlex_is_kw(p, "any")) {
+		qlex(p);
 		n->kind = QN_TRUE;
 		return 0;
 	}
-	if (is_kw(p, "proto")) {
+	if (qlex_is_kw(p, "proto")) {
 		char buf[32];
 		int v;
-		lex(p);
+		qlex(p);
 		if (p->t.type == T_OP && p->t.op == QOP_EQ)
-			lex(p);
+			qlex(p);
 		if (p->t.type != T_WORD || p->t.len >= sizeof(buf))
-			return expected(p, "a protocol name or number", "proto");
-		word(p, buf, sizeof(buf));
+			return qlex_expected(p, "a protocol name or number", "proto");
+		qlex_word(p, buf, sizeof(buf));
 		if ((v = proto_parse(buf)) < 0)
-			return expected(p, "a protocol name or number", "proto");
-		lex(p);
+			return qlex_expected(p, "a protocol name or number", "proto");
+		qlex(p);
 		n->kind = QN_CMP;
 		n->col[0] = FLOW_COL_PROTO;
 		n->ctype = QT_U8;
@@ -575,17 +375,17 @@ static int term(struct parser *p, struct qnode *n)
 		{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmp6", 58 },
 	};
 	for (size_t i = 0; i < sizeof(bare) / sizeof(bare[0]); i++)
-		if (is_kw(p, bare[i].w)) {
-			lex(p);
+		if (qlex_is_kw(p, bare[i].w)) {
+			qlex(p);
 			n->kind = QN_CMP;
 			n->col[0] = FLOW_COL_PROTO;
 			n->ctype = QT_U8;
 			n->val = bare[i].proto;
 			return 0;
 		}
-	if (is_kw(p, "ipv4") || is_kw(p, "inet") || is_kw(p, "ipv6") || is_kw(p, "inet6")) {
-		n->val = is_kw(p, "ipv4") || is_kw(p, "inet") ? 4 : 6;
-		lex(p);
+	if (qlex_is_kw(p, "ipv4") || qlex_is_kw(p, "inet") || qlex_is_kw(p, "ipv6") || qlex_is_kw(p, "inet6")) {
+		n->val = qlex_is_kw(p, "ipv4") || qlex_is_kw(p, "inet") ? 4 : 6;
+		qlex(p);
 		n->kind = QN_FAMILY;
 		n->col[0] = FLOW_COL_SRC;
 		n->ctype = QT_ADDR;
@@ -599,68 +399,68 @@ static int term(struct parser *p, struct qnode *n)
 		{ "engine", FLOW_COL_DOMAIN, UINT32_MAX, false },
 	};
 	for (size_t i = 0; i < sizeof(cmps) / sizeof(cmps[0]); i++)
-		if (is_kw(p, cmps[i].w)) {
-			lex(p);
+		if (qlex_is_kw(p, cmps[i].w)) {
+			qlex(p);
 			return cmp_term(p, n, cmps[i].w, cmps[i].c, cmps[i].max, cmps[i].scaled);
 		}
 	static const struct { const char *w; enum qn_derived d; } der[] = {
 		{ "duration", QD_DURATION }, { "pps", QD_PPS }, { "bps", QD_BPS }, { "bpp", QD_BPP },
 	};
 	for (size_t i = 0; i < sizeof(der) / sizeof(der[0]); i++)
-		if (is_kw(p, der[i].w)) {
+		if (qlex_is_kw(p, der[i].w)) {
 			uint64_t v;
 			int rc;
-			lex(p);
+			qlex(p);
 			n->kind = QN_DERIVED;
 			n->derived = (uint8_t)der[i].d;
-			n->op = (uint8_t)opt_op(p);
-			if ((rc = number(p, "a number", der[i].w, UINT64_MAX, true, &v)) != 0)
+			n->op = (uint8_t)qlex_op(p);
+			if ((rc = qlex_number(p, "a number", der[i].w, UINT64_MAX, true, &v)) != 0)
 				return rc;
 			n->dval = (double)v;
 			return 0;
 		}
-	if (is_kw(p, "flags")) {
-		lex(p);
+	if (qlex_is_kw(p, "flags")) {
+		qlex(p);
 		return parse_flags(p, n);
 	}
-	if (is_kw(p, "if") || is_kw(p, "in") || is_kw(p, "out")) {
-		bool in = is_kw(p, "in"), out = is_kw(p, "out");
+	if (qlex_is_kw(p, "if") || qlex_is_kw(p, "in") || qlex_is_kw(p, "out")) {
+		bool in = qlex_is_kw(p, "in"), out = qlex_is_kw(p, "out");
 		struct dirq d = { QD_EITHER, in, out };
 		if (in || out) {
-			lex(p);
-			if (!is_kw(p, "if"))
-				return expected(p, "'if'", in ? "in" : "out");
+			qlex(p);
+			if (!qlex_is_kw(p, "if"))
+				return qlex_expected(p, "'if'", in ? "in" : "out");
 		}
-		lex(p);
+		qlex(p);
 		set_cols(n, &d, FLOW_COL_IN_IF, FLOW_COL_OUT_IF);
 		n->kind = QN_CMP;
-		n->op = (uint8_t)opt_op(p);
-		return number(p, "an interface number", "if", UINT32_MAX, false, &n->val);
+		n->op = (uint8_t)qlex_op(p);
+		return qlex_number(p, "an interface number", "if", UINT32_MAX, false, &n->val);
 	}
-	if (is_kw(p, "exporter")) {
+	if (qlex_is_kw(p, "exporter")) {
 		struct dirq d = { QD_ONE, true, false };
 		bool net;
-		lex(p);
-		net = is_kw(p, "net");
-		if (net || is_kw(p, "ip"))
-			lex(p);
+		qlex(p);
+		net = qlex_is_kw(p, "net");
+		if (net || qlex_is_kw(p, "ip"))
+			qlex(p);
 		set_cols(n, &d, FLOW_COL_EXPORTER, FLOW_COL_EXPORTER);
 		return addr_term(p, n, "exporter", net);
 	}
-	if (is_kw(p, "src") || is_kw(p, "dst")) {
-		struct dirq d = { QD_ONE, is_kw(p, "src"), is_kw(p, "dst") };
-		word(p, kw, sizeof(kw));
-		lex(p);
+	if (qlex_is_kw(p, "src") || qlex_is_kw(p, "dst")) {
+		struct dirq d = { QD_ONE, qlex_is_kw(p, "src"), qlex_is_kw(p, "dst") };
+		qlex_word(p, kw, sizeof(kw));
+		qlex(p);
 		/* "src or dst port 80" / "src and dst ip X": a two-sided qualifier,
 		 * but "src port 1 or dst port 2" is not; peek two tokens. */
-		if (is_kw(p, "or") || is_kw(p, "and")) {
+		if (qlex_is_kw(p, "or") || qlex_is_kw(p, "and")) {
 			struct parser save = *p;
-			bool both = is_kw(p, "and");
-			lex(p);
-			if ((d.src && is_kw(p, "dst")) || (d.dst && is_kw(p, "src"))) {
+			bool both = qlex_is_kw(p, "and");
+			qlex(p);
+			if ((d.src && qlex_is_kw(p, "dst")) || (d.dst && qlex_is_kw(p, "src"))) {
 				d.src = d.dst = true;
 				d.dual = both ? QD_BOTH : QD_EITHER;
-				lex(p);
+				qlex(p);
 				snprintf(kw, sizeof(kw), "%s", d.dual == QD_BOTH ? "and" : "or");
 			} else {
 				*p = save;
@@ -670,11 +470,11 @@ static int term(struct parser *p, struct qnode *n)
 	}
 	{
 		struct dirq d = { QD_EITHER, false, false };
-		if (is_kw(p, "ip") || is_kw(p, "host") || is_kw(p, "net") || is_kw(p, "port") ||
-		    is_kw(p, "as") || is_kw(p, "mask"))
+		if (qlex_is_kw(p, "ip") || qlex_is_kw(p, "host") || qlex_is_kw(p, "net") || qlex_is_kw(p, "port") ||
+		    qlex_is_kw(p, "as") || qlex_is_kw(p, "mask"))
 			return dir_term(p, n, &d, NULL);
 	}
-	return expected(p, "a filter term (proto, ip, host, net, port, as, packets, bytes, flags, ...)",
+	return qlex_expected(p, "a filter term (proto, ip, host, net, port, as, packets, bytes, flags, ...)",
 			NULL);
 }
 
@@ -688,21 +488,21 @@ static int primary(struct parser *p)
 	if (p->t.type == T_LP) {
 		size_t at = p->t.pos;
 		if (++p->depth > QUERY_MAX_DEPTH - 4)
-			return fail_at(p, at, VIGIL_ELIMIT, "filter nests too deep");
-		lex(p);
+			return qlex_fail(p, at, VIGIL_ELIMIT, "filter nests too deep");
+		qlex(p);
 		rc = parse_or(p);
 		if (rc < 0)
 			return rc;
 		if (p->t.type != T_RP)
-			return expected(p, "')' to close the '(' opened before", NULL);
-		lex(p);
+			return qlex_expected(p, "')' to close the '(' opened before", NULL);
+		qlex(p);
 		p->depth--;
 		return rc;
 	}
-	if (p->t.type == T_BANG || is_kw(p, "not")) {
+	if (p->t.type == T_BANG || qlex_is_kw(p, "not")) {
 		if (++p->depth > QUERY_MAX_DEPTH - 4)
-			return fail_at(p, p->t.pos, VIGIL_ELIMIT, "filter nests too deep");
-		lex(p);
+			return qlex_fail(p, p->t.pos, VIGIL_ELIMIT, "filter nests too deep");
+		qlex(p);
 		rc = primary(p);
 		if (rc < 0)
 			return rc;
@@ -741,11 +541,11 @@ static int chain(struct parser *p, enum qn_kind kind, int (*sub)(struct parser *
 		return rc;
 	items[n++] = (uint32_t)rc;
 	for (;;) {
-		bool sep = kind == QN_AND ? (p->t.type == T_ANDAND || is_kw(p, "and"))
-					  : (p->t.type == T_OROR || is_kw(p, "or"));
+		bool sep = kind == QN_AND ? (p->t.type == T_ANDAND || qlex_is_kw(p, "and"))
+					  : (p->t.type == T_OROR || qlex_is_kw(p, "or"));
 		if (!sep)
 			break;
-		lex(p);
+		qlex(p);
 		rc = sub(p);
 		if (rc < 0)
 			goto out;
@@ -754,7 +554,7 @@ static int chain(struct parser *p, enum qn_kind kind, int (*sub)(struct parser *
 			uint32_t *ni = items == local ? malloc(nc * sizeof(*ni))
 						      : realloc(items, nc * sizeof(*ni));
 			if (!ni) {
-				rc = fail_at(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
+				rc = qlex_fail(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
 				goto out;
 			}
 			if (items == local)
@@ -775,7 +575,7 @@ static int chain(struct parser *p, enum qn_kind kind, int (*sub)(struct parser *
 			nc *= 2;
 		uint32_t *nk = realloc(f->kids, nc * sizeof(*nk));
 		if (!nk) {
-			rc = fail_at(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
+			rc = qlex_fail(p, p->t.pos, VIGIL_ENOMEM, "out of memory");
 			goto out;
 		}
 		f->kids = nk;
@@ -822,7 +622,7 @@ int query_filter_compile(const char *text, struct query_filter **out, char *err,
 	p.f = f;
 	p.err = err;
 	p.errlen = errlen;
-	lex(&p);
+	qlex(&p);
 	if (p.t.type == T_EOF) {
 		struct qnode n;
 		memset(&n, 0, sizeof(n));
@@ -831,7 +631,7 @@ int query_filter_compile(const char *text, struct query_filter **out, char *err,
 	} else {
 		rc = parse_or(&p);
 		if (rc >= 0 && p.t.type != T_EOF)
-			rc = expected(&p, p.t.type == T_RP ? "no ')' without a '(' before it"
+			rc = qlex_expected(&p, p.t.type == T_RP ? "no ')' without a '(' before it"
 							   : "'and', 'or' or the end of the filter",
 				      NULL);
 	}
