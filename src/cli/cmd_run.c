@@ -1,12 +1,516 @@
-/* cmd_run.c - `vigil run`: placeholder until its stage lands; replace whole. */
+/*
+ * cmd_run.c - `vigil run`: the whole service from one configuration file.
+ *
+ * The spine of DESIGN.md in one process: the collector receives (or, with -r,
+ * reads captures), stores every flow and hands each batch to the detectors;
+ * the detectors' events are appended to the event log; the desk follows the
+ * event log and turns events into incidents, looking up each host's site in
+ * the constituency (whois) when one is configured. Stages meet only through
+ * their public headers: flows go collect -> detect, events go through the
+ * event log to the desk, as they would between separate processes.
+ *
+ * Threads: the collector's receive and store threads (detectors run on the
+ * store thread as a sink), one desk follower, and this thread, which waits
+ * for signals: SIGTERM/SIGINT stop, SIGHUP reloads the allow-list, sampling
+ * overrides and threat lists, SIGUSR1 prints per-exporter counters.
+ */
 #include "cli/commands.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collect/collect.h"
+#include "desk/desk.h"
+#include "detect/detect.h"
+#include "intel/intel.h"
+#include "util/conf.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/vtime.h"
+#include "whois/whois.h"
+
+#define MAX_CAPTURES 256
+#define MAX_LISTS 256
+#define EVENT_BATCH 256
+
+static const char usage_text[] =
+	"usage: vigil run [-c CONFIG] [-r CAPTURE ...] [--desk URL] [-p PORT ...]\n"
+	"Collect, store, detect and file incidents. With -r, work through the captures\n"
+	"and exit; otherwise listen until SIGTERM. See vigil-run(1).\n";
+
+struct run {
+	struct conf *cf;
+	const char *confpath;
+	struct collect *col;
+	struct detect *det;
+	struct intel_handle *intel;
+	struct evlog *evlog;
+	struct desk *desk;
+	struct whois_db *whois;
+	const char *events_dir;
+	/* events buffered on the store thread, appended once per batch */
+	struct event ev[EVENT_BATCH];
+	size_t nev;
+	uint64_t events, evlog_errors;
+	volatile sig_atomic_t follow_stop;
+	struct desk_ingest_stats follow_st;
+	int follow_rc;
+};
+
+static void list_err(void *ctx, const char *file, unsigned line, const char *msg)
+{
+	(void)ctx;
+	if (line)
+		log_warn("%s:%u: %s", file, line, msg);
+	else
+		log_error("%s: %s", file, msg);
+}
+
+struct specs {
+	const char *v[MAX_LISTS];
+	size_t n;
+};
+
+static int add_spec(void *ctx, const char *value)
+{
+	struct specs *s = ctx;
+
+	if (s->n >= MAX_LISTS)
+		return VIGIL_ELIMIT;
+	s->v[s->n++] = value;
+	return 0;
+}
+
+/* (Re)load the [intel] lists of cf into the handle. */
+static int load_intel(struct run *r, const struct conf *cf)
+{
+	struct specs s = { .n = 0 };
+	int rc;
+
+	if ((rc = conf_each(cf, "intel", "list", add_spec, &s)) < 0)
+		return rc;
+	rc = intel_reload(r->intel, s.v, s.n, list_err, NULL);
+	if (rc < 0)
+		return rc;
+	const struct intel_set *set = intel_handle_acquire(r->intel);
+	log_info("run: %zu threat-list entries from %zu lists", intel_count(set), s.n);
+	intel_handle_release(r->intel, set);
+	return 0;
+}
+
+static void flush_events(struct run *r)
+{
+	if (r->nev == 0)
+		return;
+	if (evlog_append(r->evlog, r->ev, r->nev, vtime_now_ms()) < 0) {
+		r->evlog_errors += r->nev;
+		log_error("run: cannot append %zu events to %s", r->nev, r->events_dir);
+	}
+	r->events += r->nev;
+	r->nev = 0;
+}
+
+/* Detector output: buffered, written to the event log in batches. */
+static void on_event(void *ctx, const struct event *e)
+{
+	struct run *r = ctx;
+
+	r->ev[r->nev++] = *e;
+	if (r->nev == EVENT_BATCH)
+		flush_events(r);
+}
+
+/* Collector sink, on the store thread: run the detectors over the batch
+ * against the threat lists in force now. */
+static void on_flows(void *ctx, const struct flow *f, size_t n)
+{
+	struct run *r = ctx;
+	const struct intel_set *set = intel_handle_acquire(r->intel);
+
+	detect_set_intel(r->det, set);
+	detect_feed(r->det, f, n);
+	detect_set_intel(r->det, NULL);
+	intel_handle_release(r->intel, set);
+	flush_events(r);
+}
+
+static int site_of(void *ctx, const struct vaddr *a, char *site, size_t n)
+{
+	const struct whois_db *db = ctx;
+	struct whois_result res;
+
+	if (!whois_lookup(db, a, &res))
+		return -1;
+	if (res.site)
+		snprintf(site, n, "%s", res.site);
+	else if (res.org_name)
+		snprintf(site, n, "%s", res.org_name);
+	else if (res.netname)
+		snprintf(site, n, "%s", res.netname);
+	else
+		return -1;
+	return 0;
+}
+
+/* The constituency: a snapshot made by `vigil whois import`, else the
+ * configured RPSL dumps and sites table, else none (sites stay empty). */
+static int open_whois(struct run *r)
+{
+	const char *db = conf_get(r->cf, "whois", "db", NULL);
+	const char *sites = conf_get(r->cf, "whois", "sites", NULL);
+	struct specs rpsl = { .n = 0 };
+	struct stat st;
+	int rc;
+
+	if ((rc = conf_each(r->cf, "whois", "rpsl", add_spec, &rpsl)) < 0)
+		return rc;
+	if (!db && !sites && rpsl.n == 0 && stat("var/whois.db", &st) == 0)
+		db = "var/whois.db";
+	if (db) {
+		if ((rc = whois_open(db, &r->whois)) < 0) {
+			log_error("run: whois snapshot %s: %s", db, vigil_strerror(rc));
+			return rc;
+		}
+	} else if (sites || rpsl.n) {
+		rc = whois_build(rpsl.v, rpsl.n, sites, list_err, NULL, &r->whois);
+		if (rc < 0) {
+			log_error("run: constituency: %s", vigil_strerror(rc));
+			return rc;
+		}
+	}
+	if (r->whois)
+		desk_set_site_lookup(r->desk, site_of, r->whois);
+	return 0;
+}
+
+static bool is_log_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	return !strncmp(n, "events-", 7) && len > 13 && !strcmp(n + len - 6, ".jsonl");
+}
+
+/* Complete lines in the event log after the desk's stored follow position. */
+static int64_t pending_lines(struct run *r)
+{
+	char key[PATH_MAX], file[256], path[PATH_MAX + 300], buf[65536];
+	int64_t off, lines = 0;
+	struct dirent *de;
+	DIR *dh;
+
+	if (!realpath(r->events_dir, key) ||
+	    desk_follow_position(r->desk, key, file, sizeof(file), &off) < 0)
+		return -1;
+	if (!(dh = opendir(key)))
+		return -1;
+	while ((de = readdir(dh))) {
+		int cmp = strcmp(de->d_name, file);
+		ssize_t got;
+		int fd;
+
+		if (!is_log_name(de->d_name) || cmp < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", key, de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		if (cmp == 0 && lseek(fd, (off_t)off, SEEK_SET) < 0) {
+			close(fd);
+			continue;
+		}
+		while ((got = read(fd, buf, sizeof(buf))) > 0)
+			for (ssize_t i = 0; i < got; i++)
+				lines += buf[i] == '\n';
+		close(fd);
+	}
+	closedir(dh);
+	return lines;
+}
+
+struct drain {
+	struct run *r;
+	int64_t want;
+};
+
+static void drain_ack(void *ctx, const struct desk_ingest_stats *st)
+{
+	struct drain *dr = ctx;
+
+	if ((int64_t)(st->events + st->bad) >= dr->want)
+		dr->r->follow_stop = 1;
+}
+
+/* Capture mode: file every event written so far, then return. */
+static int drain_events(struct run *r)
+{
+	struct drain dr = { r, pending_lines(r) };
+
+	if (dr.want < 0)
+		return VIGIL_EIO;
+	if (dr.want == 0)
+		return 0;
+	r->follow_stop = 0;
+	return desk_follow(r->desk, r->events_dir, &r->follow_stop, &r->follow_st, drain_ack, &dr);
+}
+
+static void *follow_main(void *arg)
+{
+	struct run *r = arg;
+
+	r->follow_rc = desk_follow(r->desk, r->events_dir, &r->follow_stop, &r->follow_st, NULL,
+				   NULL);
+	return NULL;
+}
+
+/* Wait for signals until told to stop (live mode). */
+static void signal_loop(struct run *r, const sigset_t *set)
+{
+	for (;;) {
+		int sig;
+		char err[512] = "";
+
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("run: stopping");
+			collect_stop(r->col);
+			return;
+		}
+		if (sig == SIGUSR1) {
+			collect_request_stats(r->col);
+			continue;
+		}
+		if (sig == SIGHUP) {
+			struct conf *ncf = NULL;
+
+			if (conf_load(r->confpath, &ncf, err, sizeof(err)) < 0) {
+				log_error("run: reload: %s; keeping the old configuration", err);
+				continue;
+			}
+			if (collect_reload(r->col, ncf, err, sizeof(err)) < 0)
+				log_error("run: reload: %s", err);
+			else if (err[0])
+				log_warn("run: reload: %s", err);
+			if (load_intel(r, ncf) < 0)
+				log_error("run: reload of threat lists failed; keeping the old lists");
+			conf_free(ncf); /* r->cf stays for the detectors' settings */
+			log_info("run: configuration reloaded");
+		}
+	}
+}
+
+static void *collect_main(void *arg)
+{
+	struct run *r = arg;
+
+	if (collect_run(r->col) < 0)
+		log_error("run: collector stopped with a store error");
+	/* wake the signal loop if the collector ended on its own */
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "vigil run: not built yet\n");
+	static const struct option lopts[] = {
+		{ "desk", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *captures[MAX_CAPTURES], *ports[32], *desk_url = NULL;
+	size_t ncap = 0, nports = 0;
+	struct run r;
+	struct collect_opts co;
+	char err[512] = "";
+	int ch, rc, status = 1;
+	bool opts_inited = false, follower = false;
+	pthread_t follow_thr;
+	sigset_t sigs;
+
+	memset(&r, 0, sizeof(r));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:r:p:h", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': r.confpath = optarg; break;
+		case 'r':
+			if (ncap == MAX_CAPTURES)
+				goto usage;
+			captures[ncap++] = optarg;
+			break;
+		case 'p':
+			if (nports == 32)
+				goto usage;
+			ports[nports++] = optarg;
+			break;
+		case 'd': desk_url = optarg; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if (log_get_level() < LOG_LVL_INFO)
+		log_set_level(LOG_LVL_INFO);
+
+	if (conf_load(r.confpath, &r.cf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil run: %s\n", err);
+		return 1;
+	}
+	/* Block the signals before any thread starts; this thread takes them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	/* threat lists and detectors */
+	if (!(r.intel = intel_handle_new(NULL)))
+		goto nomem;
+	if (load_intel(&r, r.cf) < 0) {
+		fprintf(stderr, "vigil run: cannot load the threat lists named in [intel]\n");
+		goto out;
+	}
+	if ((rc = detect_new(r.cf, on_event, &r, &r.det, err, sizeof(err))) < 0) {
+		fprintf(stderr, "vigil run: detect: %s\n", err);
+		goto out;
+	}
+	r.events_dir = conf_get(r.cf, "detect", "events_dir", "./var/events");
+	if ((rc = evlog_open(r.events_dir, NULL, &r.evlog)) < 0) {
+		fprintf(stderr, "vigil run: event log %s: %s\n", r.events_dir, vigil_strerror(rc));
+		goto out;
+	}
+
+	/* the desk and the constituency */
+	if (!desk_url)
+		desk_url = conf_get(r.cf, "desk", "url", "sqlite:./var/desk.sqlite");
+	if (desk_open(desk_url, &r.desk, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil run: desk %s: %s\n", desk_url, err);
+		goto out;
+	}
+	desk_set_actor(r.desk, "vigil-run");
+	desk_set_windows(r.desk, conf_get_duration(r.cf, "desk", "window", 0),
+			 conf_get_duration(r.cf, "desk", "recurrence", 0));
+	if (open_whois(&r) < 0)
+		goto out;
+
+	/* the collector */
+	collect_opts_init(&co);
+	opts_inited = true;
+	if (collect_opts_from_conf(&co, r.cf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil run: %s\n", err);
+		goto out;
+	}
+	for (size_t i = 0; i < nports; i++) {
+		if (collect_opts_add_listen(&co, ports[i]) < 0) {
+			fprintf(stderr, "vigil run: bad port or address: %s\n", ports[i]);
+			goto out;
+		}
+	}
+	if (collect_new(&co, ncap == 0, &r.col, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil run: %s\n", err);
+		goto out;
+	}
+	if (collect_drop_privileges(r.col, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil run: %s\n", err);
+		goto out;
+	}
+	if (collect_add_sink(r.col, on_flows, &r) < 0)
+		goto out;
+
+	if (ncap) {
+		for (size_t i = 0; i < ncap; i++) {
+			long n = collect_read_capture(r.col, captures[i], err, sizeof(err));
+
+			if (n < 0) {
+				fprintf(stderr, "vigil run: %s: %s\n", captures[i], err);
+				goto out;
+			}
+		}
+		if (collect_finish(r.col) < 0) {
+			fprintf(stderr, "vigil run: the store refused flows (see above)\n");
+			goto out;
+		}
+		detect_flush(r.det);
+		flush_events(&r);
+		/* file every event of this run, then stop */
+		rc = drain_events(&r);
+		if (rc < 0) {
+			fprintf(stderr, "vigil run: desk: %s\n", vigil_strerror(rc));
+			goto out;
+		}
+	} else {
+		pthread_t col_thr;
+
+		if (pthread_create(&follow_thr, NULL, follow_main, &r) != 0)
+			goto out;
+		follower = true;
+		if (pthread_create(&col_thr, NULL, collect_main, &r) != 0)
+			goto out;
+		log_info("run: collecting; SIGTERM stops, SIGHUP reloads, SIGUSR1 prints counters");
+		signal_loop(&r, &sigs);
+		pthread_join(col_thr, NULL);
+		if (collect_finish(r.col) < 0)
+			log_error("run: the store refused flows");
+		detect_flush(r.det);
+		flush_events(&r);
+	}
+	status = 0;
+	goto out;
+nomem:
+	fprintf(stderr, "vigil run: out of memory\n");
+	goto out;
+usage:
+	fputs(usage_text, stderr);
 	return 2;
+out:
+	if (follower) {
+		/* give the follower a moment to file the last events, then stop it */
+		sleep(1);
+		r.follow_stop = 1;
+		pthread_join(follow_thr, NULL);
+		if (r.follow_rc < 0)
+			status = 1;
+	}
+	if (r.col) {
+		struct collect_totals t;
+
+		collect_get_totals(r.col, &t);
+		collect_stats(r.col, stderr, false);
+	}
+	if (r.det) {
+		struct detect_stats ds;
+
+		detect_get_stats(r.det, &ds);
+		fprintf(stderr,
+			"vigil run: %llu flows examined, %llu list hits, %llu events "
+			"(%llu not written); desk: %llu events filed, %llu new incidents, "
+			"%llu joined, %llu reopened, %llu duplicates\n",
+			(unsigned long long)ds.flows, (unsigned long long)ds.list_hits,
+			(unsigned long long)r.events, (unsigned long long)r.evlog_errors,
+			(unsigned long long)r.follow_st.events,
+			(unsigned long long)r.follow_st.new_incidents,
+			(unsigned long long)r.follow_st.joined,
+			(unsigned long long)r.follow_st.reopened,
+			(unsigned long long)r.follow_st.duplicates);
+	}
+	collect_free(r.col);
+	if (opts_inited)
+		collect_opts_free(&co);
+	detect_free(r.det);
+	evlog_close(r.evlog);
+	intel_handle_free(r.intel);
+	desk_close(r.desk);
+	whois_free(r.whois);
+	conf_free(r.cf);
+	return status;
 }
