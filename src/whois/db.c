@@ -605,6 +605,49 @@ static int resolve(struct build *b)
 	return link_parents(db);
 }
 
+/* Bake inheritance into every net: its org, abuse contact (with a mailbox)
+ * and irt become the first found walking up through the enclosing nets, the
+ * net's own abuse-c before its org's. Lookups then read one record and never
+ * walk; running this again on its own output changes nothing (snapshots). */
+static int inherit(struct whois_db *db)
+{
+	size_t n = db->nets.n;
+	uint32_t *e = malloc((3 * n + 1) * sizeof(*e));
+
+	if (!e)
+		return VIGIL_ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		uint32_t org = W_NONE, abuse = W_NONE, irt = W_NONE;
+		for (uint32_t i = (uint32_t)k, d = 0; i != W_NONE && d < W_MAX_DEPTH;
+		     i = db->nets.v[i].parent, d++) {
+			const struct w_net *x = &db->nets.v[i];
+			if (org == W_NONE)
+				org = x->org;
+			if (abuse == W_NONE) {
+				if (x->abuse != W_NONE && db->contacts.v[x->abuse].abuse_mailbox)
+					abuse = x->abuse;
+				else if (x->org != W_NONE && db->orgs.v[x->org].abuse != W_NONE &&
+					 db->contacts.v[db->orgs.v[x->org].abuse].abuse_mailbox)
+					abuse = db->orgs.v[x->org].abuse;
+			}
+			if (irt == W_NONE)
+				irt = x->irt;
+			if (org != W_NONE && abuse != W_NONE && irt != W_NONE)
+				break;
+		}
+		e[3 * k] = org;
+		e[3 * k + 1] = abuse;
+		e[3 * k + 2] = irt;
+	}
+	for (size_t k = 0; k < n; k++) {
+		db->nets.v[k].org = e[3 * k];
+		db->nets.v[k].abuse = e[3 * k + 1];
+		db->nets.v[k].irt = e[3 * k + 2];
+	}
+	free(e);
+	return 0;
+}
+
 int w_db_index(struct whois_db *db)
 {
 	bool *tail = NULL;
@@ -616,6 +659,8 @@ int w_db_index(struct whois_db *db)
 	db->net_lpm = lpm_new();
 	db->route_lpm = lpm_new();
 	db->site_lpm = lpm_new();
+	if ((rc = inherit(db)) != 0)
+		goto out;
 	tail = calloc(db->routes.n + 1, sizeof(*tail));
 	if (!db->net_lpm || !db->route_lpm || !db->site_lpm || !tail) {
 		rc = VIGIL_ENOMEM;
@@ -625,6 +670,10 @@ int w_db_index(struct whois_db *db)
 	for (size_t i = 0; i < db->auts.n; i++)
 		if ((rc = w_map_put(&db->aut_by_asn, db->auts.v[i].asn, (uint32_t)i)) != 0)
 			goto out;
+	for (size_t i = 0; i < db->routes.n; i++) {
+		uint32_t ai = w_map_get(&db->aut_by_asn, db->routes.v[i].asn);
+		db->routes.v[i].as_name = ai == W_NONE ? 0 : db->auts.v[ai].name;
+	}
 	for (size_t i = 0; i < db->nets.n; i++)
 		if ((rc = lpm_add_range(db->net_lpm, &db->nets.v[i].lo, &db->nets.v[i].hi,
 					(uint32_t)i)) != 0)

@@ -2,7 +2,8 @@
  * lookup.c - resolving an address against the constituency model: the most
  * specific inetnum/inet6num, then org -> organisation, abuse-c -> role or
  * person abuse-mailbox (the net's own abuse-c first, then its org's, then
- * the same up the enclosing nets), mnt-irt -> irt (also inherited), origin
+ * the same up the enclosing nets: db.c bakes that walk into each net when
+ * it indexes), mnt-irt -> irt (also inherited), origin
  * AS from the most specific route, and the sites table on top, overriding
  * the fields it sets. Read-only on the model, so any number of threads may
  * look up at once; nothing is allocated.
@@ -66,7 +67,7 @@ static void apply_site(const struct whois_db *db, uint32_t si, struct whois_resu
 static void apply_net(const struct whois_db *db, uint32_t ni, struct whois_result *out)
 {
 	const struct w_net *n = &db->nets.v[ni];
-	uint32_t org = W_NONE, abuse = W_NONE, irt = W_NONE;
+	uint32_t org, abuse, irt;
 
 	out->found = true;
 	out->lo = n->lo;
@@ -74,22 +75,17 @@ static void apply_net(const struct whois_db *db, uint32_t ni, struct whois_resul
 	out->netname = S(db, n->netname);
 	out->country = S(db, n->country);
 	out->src_net = src(db, addr_is_v4(&n->lo) ? "inetnum" : "inet6num", n->key, n->file, n->line);
-	for (uint32_t i = ni, d = 0; i != W_NONE && d < W_MAX_DEPTH; i = db->nets.v[i].parent, d++) {
-		const struct w_net *x = &db->nets.v[i];
-		if (org == W_NONE && x->org != W_NONE)
-			org = x->org;
-		if (abuse == W_NONE) {
-			if (x->abuse != W_NONE && db->contacts.v[x->abuse].abuse_mailbox)
-				abuse = x->abuse;
-			else if (x->org != W_NONE && db->orgs.v[x->org].abuse != W_NONE &&
-				 db->contacts.v[db->orgs.v[x->org].abuse].abuse_mailbox)
-				abuse = db->orgs.v[x->org].abuse;
-		}
-		if (irt == W_NONE && x->irt != W_NONE)
-			irt = x->irt;
-		if (org != W_NONE && abuse != W_NONE && irt != W_NONE)
-			break;
-	}
+	/* inheritance from enclosing nets is baked in by w_db_index() */
+	org = n->org;
+	abuse = n->abuse;
+	irt = n->irt;
+	/* start the independent memory reads together */
+	if (org != W_NONE)
+		__builtin_prefetch(&db->orgs.v[org]);
+	if (abuse != W_NONE)
+		__builtin_prefetch(&db->contacts.v[abuse]);
+	if (irt != W_NONE)
+		__builtin_prefetch(&db->irts.v[irt]);
 	if (org != W_NONE) {
 		const struct w_org *g = &db->orgs.v[org];
 		out->org_id = S(db, g->key);
@@ -135,9 +131,7 @@ static void apply_route(const struct whois_db *db, uint32_t ri, struct whois_res
 	out->src_route = src(db, addr_is_v4(&r->lo) ? "route" : "route6", r->key, r->file, r->line);
 	for (uint32_t i = ri; i != W_NONE && out->nasn < WHOIS_MAX_AS; i = db->routes.v[i].next)
 		out->asn[out->nasn++] = db->routes.v[i].asn;
-	uint32_t ai = w_map_get(&db->aut_by_asn, out->asn[0]);
-	if (ai != W_NONE)
-		out->as_name = S(db, db->auts.v[ai].name);
+	out->as_name = S(db, r->as_name);
 	if (!out->found) {
 		out->lo = r->lo;
 		out->hi = r->hi;
@@ -161,12 +155,61 @@ bool whois_lookup(const struct whois_db *db, const struct vaddr *a, struct whois
 		si = db->sitepfx.n ? lpm_lookup(db->site_lpm, a) : LPM_NONE;
 	}
 	if (ni != LPM_NONE)
+		__builtin_prefetch(&db->nets.v[ni]);
+	if (ri != LPM_NONE)
+		__builtin_prefetch(&db->routes.v[ri]);
+	if (ni != LPM_NONE)
 		apply_net(db, ni, out);
 	if (ri != LPM_NONE)
 		apply_route(db, ri, out);
 	if (si != LPM_NONE)
 		apply_site(db, si, out);
 	return out->found;
+}
+
+size_t whois_lookup_batch(const struct whois_db *db, const struct vaddr *a, size_t n,
+			  struct whois_result *out)
+{
+	enum { STEP = 16 };
+	uint32_t ni[STEP], ri[STEP], si[STEP];
+	size_t found = 0;
+
+	for (size_t base = 0; base < n; base += STEP) {
+		size_t m = n - base < STEP ? n - base : STEP;
+		/* first every index search (independent, so their misses overlap),
+		 * then the records they point at */
+		for (size_t i = 0; i < m; i++) {
+			const struct vaddr *x = &a[base + i];
+			if (addr_is_v4(x)) {
+				uint32_t v4 = addr_v4(x);
+				ni[i] = lpm_lookup_v4(db->net_lpm, v4);
+				ri[i] = lpm_lookup_v4(db->route_lpm, v4);
+				si[i] = db->sitepfx.n ? lpm_lookup_v4(db->site_lpm, v4) : LPM_NONE;
+			} else {
+				ni[i] = lpm_lookup(db->net_lpm, x);
+				ri[i] = lpm_lookup(db->route_lpm, x);
+				si[i] = db->sitepfx.n ? lpm_lookup(db->site_lpm, x) : LPM_NONE;
+			}
+			if (ni[i] != LPM_NONE) {
+				const struct w_net *nt = &db->nets.v[ni[i]];
+				__builtin_prefetch(nt);
+			}
+			if (ri[i] != LPM_NONE)
+				__builtin_prefetch(&db->routes.v[ri[i]]);
+		}
+		for (size_t i = 0; i < m; i++) {
+			struct whois_result *r = &out[base + i];
+			memset(r, 0, sizeof(*r));
+			if (ni[i] != LPM_NONE)
+				apply_net(db, ni[i], r);
+			if (ri[i] != LPM_NONE)
+				apply_route(db, ri[i], r);
+			if (si[i] != LPM_NONE)
+				apply_site(db, si[i], r);
+			found += r->found;
+		}
+	}
+	return found;
 }
 
 char *whois_src_format(const struct whois_src *s, char *buf, size_t len)

@@ -45,6 +45,7 @@ struct w_route { /* route / route6 */
 	struct vaddr lo, hi;
 	uint32_t key, asn, next; /* next: another origin for the same prefix */
 	uint32_t file, line;
+	uint32_t as_name; /* from the aut-num, set when indexing (not stored) */
 };
 
 struct w_org {

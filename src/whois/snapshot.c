@@ -334,8 +334,8 @@ int whois_open(const char *path, struct whois_db **out)
 		goto out;
 	}
 	struct rdle r = { map + 8, map + size - 4 };
-	uint32_t ver, flags, crc;
-	uint64_t plen;
+	uint32_t ver = 0, flags = 0, crc = 0;
+	uint64_t plen = 0;
 	get32(&r, &ver);
 	get32(&r, &flags);
 	get64(&r, &plen);

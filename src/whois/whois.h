@@ -133,6 +133,12 @@ int whois_open(const char *path, struct whois_db **out);
  * for any number of concurrent readers; allocates nothing. */
 bool whois_lookup(const struct whois_db *db, const struct vaddr *a, struct whois_result *out);
 
+/* The same for n addresses into out[0..n), faster than n calls when the
+ * database is much larger than the CPU caches (the index searches of
+ * several addresses overlap). Returns how many matched. */
+size_t whois_lookup_batch(const struct whois_db *db, const struct vaddr *a, size_t n,
+			  struct whois_result *out);
+
 void whois_get_stats(const struct whois_db *db, struct whois_stats *st);
 
 /* "inetnum 193.0.0.0 - 193.0.7.255 (ripe.db.inetnum line 1234)" or

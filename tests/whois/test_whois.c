@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/lpm.h"
 #include "whois/whois.h"
 
 #define FIX(name) VIGIL_SOURCE_DIR "/tests/whois/data/" name
@@ -487,6 +488,69 @@ static void test_snapshot(void **state)
 	whois_free(db);
 }
 
+static void test_batch_matches_single(void **state)
+{
+	(void)state;
+	const char *f[] = { FIX("chain.db") };
+	struct whois_db *db = build(f, 1, FIX("sites.conf"), NULL);
+	static const char *ips[] = { "198.51.100.10", "198.51.100.70", "198.51.100.130",
+				     "198.51.100.2",  "198.51.100.203", "2001:db8:100::5",
+				     "203.0.113.1",   "::1",            "0.0.0.0" };
+	enum { N = sizeof(ips) / sizeof(ips[0]) * 5 };
+	struct vaddr a[N];
+	struct whois_result out[N], one;
+	size_t want = 0;
+
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(addr_parse(ips[i % (N / 5)], &a[i]), 0);
+	for (size_t i = 0; i < N; i++)
+		want += whois_lookup(db, &a[i], &one);
+	assert_int_equal(whois_lookup_batch(db, a, N, out), want);
+	assert_int_equal(want, 6 * 5);
+	for (size_t i = 0; i < N; i++) {
+		whois_lookup(db, &a[i], &one);
+		assert_int_equal(one.found, out[i].found);
+		assert_ptr_equal(one.netname, out[i].netname);
+		assert_ptr_equal(one.abuse_mailbox, out[i].abuse_mailbox);
+		assert_ptr_equal(one.site, out[i].site);
+		assert_int_equal(one.nasn, out[i].nasn);
+		assert_memory_equal(&one.lo, &out[i].lo, sizeof(one.lo));
+	}
+	whois_free(db);
+}
+
+/* Many nested ranges push the LPM's IPv4 index past 16 bits (see lpm.c):
+ * 300000 /28 blocks in 10/8, every third left out, under one /8. */
+static void test_large_index(void **state)
+{
+	(void)state;
+	struct lpm *t = lpm_new();
+	struct vprefix p;
+
+	assert_int_equal(prefix_parse("10.0.0.0/8", &p), 0);
+	assert_int_equal(lpm_add(t, &p, 999999), 0);
+	for (uint32_t i = 0; i < 300000; i++) {
+		struct vaddr lo, hi;
+		if (i % 3 == 2)
+			continue;
+		addr_from_v4(&lo, (10u << 24) + i * 16);
+		addr_from_v4(&hi, (10u << 24) + i * 16 + 15);
+		assert_int_equal(lpm_add_range(t, &lo, &hi, i), 0);
+	}
+	assert_int_equal(lpm_build(t), 0);
+	for (uint32_t i = 0; i < 300000; i += 7) {
+		for (uint32_t off = 0; off < 16; off += 5) {
+			uint32_t v = lpm_lookup_v4(t, (10u << 24) + i * 16 + off);
+			assert_int_equal(v, i % 3 == 2 ? 999999 : i);
+		}
+	}
+	assert_int_equal(lpm_lookup_v4(t, (10u << 24) + 300000 * 16), 999999);
+	assert_int_equal(lpm_lookup_v4(t, (11u << 24)), LPM_NONE);
+	assert_int_equal(lpm_lookup_v4(t, (10u << 24) - 1), LPM_NONE);
+	assert_int_equal(lpm_lookup_v4(t, 0xffffffffu), LPM_NONE);
+	lpm_free(t);
+}
+
 /* ---- the real dumps ---------------------------------------------------- */
 
 static void test_real_test_db(void **state)
@@ -652,6 +716,8 @@ int main(void)
 		cmocka_unit_test(test_latin1_crlf),
 		cmocka_unit_test(test_sites),
 		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_batch_matches_single),
+		cmocka_unit_test(test_large_index),
 		cmocka_unit_test(test_real_test_db),
 		cmocka_unit_test(test_real_other_registries),
 		cmocka_unit_test(test_real_abuse_mailboxes),
