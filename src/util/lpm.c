@@ -8,7 +8,9 @@
  * always nest) is the longest prefix. The result is a list of interval starts
  * with their values (LPM_NONE for gaps); a lookup finds the last start <= the
  * address. IPv4 and IPv6 are kept apart so IPv4 works on 32-bit keys, with a
- * 65536-entry index on the top 16 bits narrowing each binary search.
+ * 65536-entry index on the top 16 bits narrowing each binary search (up to
+ * 2^24 entries on the top 24 bits for sets of millions, such as whois's
+ * inetnums, so a bucket stays a cache line or two).
  */
 #include "util/lpm.h"
 #include "util/err.h"
@@ -36,9 +38,13 @@ struct lpm {
 	size_t n6, cap6;
 	uint32_t seq;
 	/* built form */
-	uint32_t *start4, *val4;
+	uint32_t *start4, *val4; /* as swept; replaced by seg4 once built */
+	struct seg4 {
+		uint32_t start, val; /* side by side: the search ends on the value's line */
+	} *seg4;
 	size_t nseg4;
-	uint32_t *index4; /* 65537 entries: first segment whose start >= k<<16 */
+	uint32_t *index4; /* 2^ibits4 + 1 entries: first segment whose start >= k << (32 - ibits4) */
+	unsigned ibits4;  /* 16, more for large sets so a bucket holds a few segments */
 	struct u128 *start6;
 	uint32_t *val6;
 	size_t nseg6;
@@ -97,6 +103,8 @@ static void drop_built(struct lpm *t)
 {
 	free(t->start4);
 	free(t->val4);
+	free(t->seg4);
+	t->seg4 = NULL;
 	free(t->index4);
 	free(t->start6);
 	free(t->val6);
@@ -263,16 +271,29 @@ static int build4(struct lpm *t)
 	t->start4 = o.start;
 	t->val4 = o.val;
 	t->nseg4 = o.n;
-	t->index4 = malloc(65537 * sizeof(uint32_t));
+	/* about one bucket per two segments, between 2^16 and 2^24 buckets */
+	t->ibits4 = 16;
+	while (t->ibits4 < 24 && ((size_t)1 << t->ibits4) < o.n / 2)
+		t->ibits4++;
+	size_t nb = (size_t)1 << t->ibits4;
+	t->index4 = malloc((nb + 1) * sizeof(uint32_t));
 	if (!t->index4)
 		return VIGIL_ENOMEM;
 	size_t s = 0;
-	for (uint32_t k = 0; k <= 65536; k++) {
-		uint64_t base = (uint64_t)k << 16;
+	for (uint64_t k = 0; k <= nb; k++) {
+		uint64_t base = k << (32 - t->ibits4);
 		while (s < o.n && o.start[s] < base)
 			s++;
 		t->index4[k] = (uint32_t)s;
 	}
+	t->seg4 = malloc((o.n ? o.n : 1) * sizeof(*t->seg4));
+	if (!t->seg4)
+		return VIGIL_ENOMEM;
+	for (size_t i = 0; i < o.n; i++)
+		t->seg4[i] = (struct seg4){ o.start[i], o.val[i] };
+	free(t->start4);
+	free(t->val4);
+	t->start4 = t->val4 = NULL;
 	return 0;
 }
 
@@ -355,7 +376,7 @@ int lpm_build(struct lpm *t)
 uint32_t lpm_lookup_v4(const struct lpm *t, uint32_t v4)
 {
 	size_t lo, hi;
-	uint32_t k = v4 >> 16;
+	uint32_t k = v4 >> (32 - t->ibits4);
 
 	if (!t->built || t->nseg4 == 0)
 		return LPM_NONE;
@@ -368,12 +389,12 @@ uint32_t lpm_lookup_v4(const struct lpm *t, uint32_t v4)
 	/* find last i in [lo, hi) with start[i] <= v4 */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (t->start4[mid] <= v4)
+		if (t->seg4[mid].start <= v4)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	return t->val4[lo];
+	return t->seg4[lo].val;
 }
 
 uint32_t lpm_lookup(const struct lpm *t, const struct vaddr *a)
@@ -399,6 +420,6 @@ size_t lpm_count(const struct lpm *t) { return t->n4 + t->n6; }
 size_t lpm_memory(const struct lpm *t)
 {
 	return sizeof(*t) + t->cap4 * sizeof(struct range4) + t->cap6 * sizeof(struct range6) +
-	       (t->start4 ? (2 * t->n4 + 2) * 8 + 65537 * 4 : 0) +
+	       (t->seg4 ? t->nseg4 * 8 + (((size_t)1 << t->ibits4) + 1) * 4 : 0) +
 	       (t->start6 ? (2 * t->n6 + 2) * 20 : 0);
 }
