@@ -167,6 +167,8 @@ int qfilter_finish(struct query_filter *f)
 	node_columns(f, f->root, &mask, 0, &depth);
 	f->columns = mask;
 	f->depth = depth;
+	if (depth >= QUERY_MAX_DEPTH) /* scratch vectors exist for that many levels */
+		return VIGIL_ELIMIT;
 	f->any = f->nodes[f->root].kind == QN_TRUE;
 	free(f->tbuf); /* sized for the old column set */
 	f->tbuf = NULL;

@@ -641,7 +641,9 @@ int query_filter_compile(const char *text, struct query_filter **out, char *err,
 	rc = qfilter_finish(f);
 	if (rc < 0) {
 		if (err && errlen)
-			snprintf(err, errlen, "filter: %s", vigil_strerror(rc));
+			snprintf(err, errlen, rc == VIGIL_ELIMIT ? "filter: nests too deep (at most %u levels)"
+								: "filter: out of memory",
+				 QUERY_MAX_DEPTH);
 		goto out;
 	}
 	*out = f;

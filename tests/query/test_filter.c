@@ -466,6 +466,21 @@ static void test_errors(void **state)
 	assert_string_equal(err, "filter:1:20: expected a port number after 'port', got 'x'\n"
 				 "  proto tcp and port x\n"
 				 "                     ^");
+	/* nesting cap through and/or levels, not only parentheses */
+	{
+		size_t cap = 50 * 40 + 64, len = 0;
+		char *deep = malloc(cap);
+		assert_non_null(deep);
+		for (int i = 0; i < 50; i++)
+			len += (size_t)snprintf(deep + len, cap - len, "(proto tcp or proto udp and ");
+		len += (size_t)snprintf(deep + len, cap - len, "port 80");
+		for (int i = 0; i < 50; i++)
+			deep[len++] = ')';
+		deep[len] = '\0';
+		assert_int_equal(query_filter_compile(deep, &f, err, sizeof(err)), VIGIL_ELIMIT);
+		assert_non_null(strstr(err, "nests too deep"));
+		free(deep);
+	}
 	/* nesting cap */
 	{
 		char deep[400];
