@@ -47,4 +47,10 @@ n1=$(awk '$NF == "127.0.0.1" && $12 == 100' "$work/flows.txt" | wc -l)
 n2=$(awk '$NF == "127.0.0.2" && $12 == 1' "$work/flows.txt" | wc -l)
 [ "$n1" -eq 180 ] || fail "127.0.0.1: $n1 flows at 1:100, want 180"
 [ "$n2" -eq 180 ] || fail "127.0.0.2: $n2 flows at 1:1, want 180"
+if [ "$(id -u)" = 0 ]; then
+	# started as root: it must have become nobody, and written the store as nobody
+	grep -q "running as nobody" "$work/collect.log" || fail "no privilege drop"
+	owners=$(find "$work/store" -type f -name '*.seg*' -exec stat -c %U {} + | sort -u)
+	[ "$owners" = nobody ] || fail "segments owned by '$owners', not nobody"
+fi
 echo "ok: allow-list, reload, sampling override, bad packets"

@@ -35,3 +35,16 @@ got=$(wc -l <"$work/live.txt")
 "$COLLECT_DUMP" -e -R "$work/live" 2>/dev/null | awk '$NF != "127.0.0.1" {bad++} END {exit bad > 0}' ||
 	fail "wrong exporter address"
 echo "ok: $got flows stored live = -r = tshark"
+
+# Over IPv6: -p binds [::] too; the exporter is kept as ::1.
+if "$PY" -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' 2>/dev/null; then
+	port=$(free_port)
+	start_collector -w "$work/v6" -p "$port"
+	"$PY" "$here/send_pcap.py" --host ::1 --port "$port" "$data/export-ipfix.pcap" >/dev/null || fail "send over IPv6"
+	stop_collector
+	n=$("$COLLECT_DUMP" -e -R "$work/v6" 2>/dev/null | awk '$NF == "::1"' | wc -l)
+	[ "$n" -eq 240 ] || fail "IPv6: $n flows from ::1, want 240"
+	echo "ok: IPv6 transport, 240 flows from ::1"
+else
+	echo "note: no IPv6 on loopback, IPv6 transport not tested"
+fi
