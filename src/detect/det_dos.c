@@ -14,7 +14,7 @@
  * dos_min_span (60 s), dos_min_packets (1000), refl_min_sources (20),
  * refl_min_bpp (300), refl_min_bytes (1M), amp_ports (17,19,53,69,111,123,
  * 137,161,389,520,1900,3283,3702,5353,11211), amp_min_bytes (10M),
- * amp_min_bpp (200), amp_min_ratio (5), dos_max_keys (262144).
+ * amp_min_bpp (200), amp_min_ratio (5), dos_max_keys (131072).
  */
 #include "detect/detect_int.h"
 #include "util/err.h"
@@ -81,7 +81,7 @@ static bool is_amp(const struct dos *s, uint16_t port)
 static int dos_init(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen)
 {
 	struct dos *s = calloc(1, sizeof(*s));
-	size_t max = (size_t)detect_conf_num(c, "dos_max_keys", 262144);
+	size_t max = (size_t)detect_conf_num(c, "dos_max_keys", 131072);
 	const char *ports = conf_get(c, "detect", "amp_ports",
 				     "17,19,53,69,111,123,137,161,389,520,1900,3283,3702,5353,11211");
 	char tmp[512], *p;

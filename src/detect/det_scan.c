@@ -10,7 +10,7 @@
  *
  * [detect] keys: scan_horizontal (500), scan_vertical (300),
  * scan_min_observed (10), scan_ignore (53/udp,123/udp,137/udp,5353/udp),
- * scan_max_keys (524288 per kind), scan_sketches (32768).
+ * scan_max_keys (262144 per kind), scan_sketches (32768).
  */
 #include "detect/detect_int.h"
 #include "util/err.h"
@@ -76,7 +76,7 @@ static void scan_free(void *st)
 static int scan_init(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen)
 {
 	struct scan *s = calloc(1, sizeof(*s));
-	size_t max = (size_t)detect_conf_num(c, "scan_max_keys", 524288);
+	size_t max = (size_t)detect_conf_num(c, "scan_max_keys", 262144);
 	const char *ign = conf_get(c, "detect", "scan_ignore", "53/udp,123/udp,137/udp,5353/udp");
 	char tmp[512], *p;
 	int rc = VIGIL_ENOMEM;

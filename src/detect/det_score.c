@@ -12,7 +12,7 @@
  * (22/tcp:2,23/tcp:4,135/tcp:3,139/tcp:3,445/tcp:5,1433/tcp:3,3306/tcp:3,
  * 3389/tcp:4,5900/tcp:3,2323/tcp:4,5432/tcp:2,6379/tcp:3,9200/tcp:2,
  * 161/udp:1,1900/udp:1), score_syn (1), score_list (20), score_inbound (0.1),
- * score_fanout (5), score_max_keys (262144).
+ * score_fanout (5), score_max_keys (131072).
  */
 #include "detect/detect_int.h"
 #include "util/err.h"
@@ -105,7 +105,7 @@ bad:
 static int score_init(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen)
 {
 	struct score *s = calloc(1, sizeof(*s));
-	size_t max = (size_t)detect_conf_num(c, "score_max_keys", 262144);
+	size_t max = (size_t)detect_conf_num(c, "score_max_keys", 131072);
 	int rc = VIGIL_ENOMEM;
 
 	(void)d;
