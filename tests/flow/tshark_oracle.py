@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """tshark_oracle.py - compare vigil's decode of NetFlow/IPFIX captures with tshark's.
 
-Usage: tshark_oracle.py FLOWDUMP CAPTURE [CAPTURE...]
+Usage: tshark_oracle.py [--partial] FLOWDUMP CAPTURE [CAPTURE...]
 
 The captures are one export stream (e.g. a template capture then its data
 capture): they are concatenated with mergecap and decoded by tshark (PDML,
@@ -11,6 +11,8 @@ shows with addresses is compared with vigil's on src, dst, sport, dport,
 proto, packets, bytes, first and last (epoch ms). Records are compared as
 multisets. Exit 0 when equal, 1 on a difference, 3 when tshark decodes no
 flow records (the caller reports that as "not comparable").
+--partial: tshark is known to miss records here (the reason is stated by the
+caller); every tshark record must still be in vigil's output, extras pass.
 """
 import calendar
 import collections
@@ -46,7 +48,8 @@ def rel_ms(show):
 
 
 def tshark_records(pcap):
-    ports = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "udp.dstport"],
+    ports = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-E", "occurrence=f",
+                            "-e", "udp.dstport"],
                            capture_output=True, text=True, check=False).stdout.split()
     args = ["tshark", "-r", pcap, "-T", "pdml"]
     for p in sorted(set(ports)):
@@ -57,6 +60,7 @@ def tshark_records(pcap):
     out = []
     notime = 0
     nodata = 0
+    sysinit = None
     for f in root.iter("field"):
         if "no template found" in (f.get("show") or "") and f.get("name") == "":
             nodata += 1
@@ -89,6 +93,8 @@ def tshark_records(pcap):
                     n = f.get("name")
                     if n and n not in v:
                         v[n] = f.get("show")
+                if "cflow.sys_init_time" in v:
+                    sysinit = abs_ms(v["cflow.sys_init_time"])
                 src = v.get("cflow.srcaddr") or v.get("cflow.srcaddrv6")
                 dst = v.get("cflow.dstaddr") or v.get("cflow.dstaddrv6")
                 if not src and not dst:
@@ -98,6 +104,11 @@ def tshark_records(pcap):
                                          or "cflow.icmp_type_code_ipv6" in v):
                     sport = 0
                     dport = int(v.get("cflow.icmp_type_code_ipv4") or v["cflow.icmp_type_code_ipv6"], 0)
+                elif proto in (1, 58) and ("cflow.icmp_ipv4_type" in v or "cflow.icmp_ipv6_type" in v):
+                    fam = "ipv4" if "cflow.icmp_ipv4_type" in v else "ipv6"
+                    sport = 0
+                    dport = (int(v["cflow.icmp_%s_type" % fam]) << 8
+                             | int(v.get("cflow.icmp_%s_code" % fam, "0")))
                 else:
                     sport = int(v.get("cflow.srcport", "0"))
                     dport = int(v.get("cflow.dstport", "0"))
@@ -109,7 +120,16 @@ def tshark_records(pcap):
                         # tshark shows a zero first/last switched as the epoch: not comparable
                         times.append(t if t else None)
                     elif rel in v and uptime is not None and version in (5, 9):
-                        times.append(export_ms - (uptime - rel_ms(v[rel])))
+                        # sysUptime-relative ms are 32-bit counters: the flow
+                        # started (uptime - rel) mod 2^32 ms before the export,
+                        # read as a signed 32-bit value (as nfdump does)
+                        delta = (uptime - rel_ms(v[rel])) % (1 << 32)
+                        if delta >= 1 << 31:
+                            delta -= 1 << 32
+                        times.append(export_ms - delta)
+                    elif rel in v and version == 10 and sysinit:
+                        # IPFIX 21/22: ms since systemInitTimeMilliseconds (options data)
+                        times.append(sysinit + rel_ms(v[rel]))
                     else:
                         times.append(None)
                 if None in times:
@@ -140,7 +160,11 @@ def vigil_records(flowdump, pcaps):
 
 
 def main():
-    flowdump, pcaps = sys.argv[1], sys.argv[2:]
+    argv = sys.argv[1:]
+    partial = argv[0] == "--partial"
+    if partial:
+        argv = argv[1:]
+    flowdump, pcaps = argv[0], argv[1:]
     with tempfile.TemporaryDirectory() as tmp:
         merged = os.path.join(tmp, "merged.pcap")
         if len(pcaps) > 1:
@@ -184,6 +208,9 @@ def main():
         print("  tshark only:", *r)
     for r in extra[:10]:
         print("  vigil only: ", *r)
+    if partial and extra and not missing:
+        print("  %d extra records accepted (known tshark limitation, see caller)" % len(extra))
+        extra = []
     return 1 if missing or extra else 0
 
 
