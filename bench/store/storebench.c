@@ -109,6 +109,22 @@ int main(int argc, char **argv)
 	       mo.span_ms / 1000, flush_ms, block_rows ? block_rows : 65536);
 	printf("# %-8s %9s %11s %10s %12s %12s %12s %12s\n", "codec", "bytes", "bytes/flow", "write/s",
 	       "read rows/s", "dport+proto/s", "src/s", "first/s");
+	{
+		struct model *m = model_new(&mo);
+		struct genflow g[2];
+		struct flow f[2];
+		int64_t now;
+		uint64_t t0 = vtime_mono_ns(), n = 0;
+		int got;
+
+		while (m && (got = model_next(m, g, &now)) > 0) {
+			for (int i = 0; i < got; i++)
+				to_flow(&g[i], &f[i]);
+			n += (uint64_t)got;
+		}
+		printf("# generating the flows alone: %.0f flows/s (included in write/s)\n", (double)n / secs(t0));
+		model_free(m);
+	}
 	for (int k = 0; k < ncfg; k++) {
 		struct store_opts o = { .segment_ms = 300000, .flush_ms = flush_ms, .block_rows = block_rows,
 					.codec = cfgs[k].codec, .level = cfgs[k].level, .sync = -1 };
@@ -120,7 +136,7 @@ int main(int argc, char **argv)
 		struct flow f[2];
 		int64_t now;
 		uint64_t t0, n = 0, bytes;
-		double tw, tr, tc, ts, tf;
+		double tw, tr, tc, ts, tf, th;
 		char dir[4096], cmd[4200];
 		int got, err;
 		const struct flow *rows;
@@ -185,6 +201,30 @@ int main(int argc, char **argv)
 		}
 		store_reader_close(r);
 		tf = secs(t0);
+		/* host lookup: the model's rare host, through the segment index */
+		{
+			struct vaddr host;
+			struct store_select sel = { INT64_MIN, INT64_MAX, &host, 1 };
+			struct store_reader_stats st;
+			uint64_t hits = 0;
+
+			addr_parse(model_rare_host(), &host);
+			t0 = vtime_mono_ns();
+			store_reader_open(dir, &sel, &r);
+			while (store_reader_next_block(r, &b) == 1) {
+				const struct vaddr *s = store_block_col(b, FLOW_COL_SRC);
+				const struct vaddr *d = store_block_col(b, FLOW_COL_DST);
+
+				for (size_t i = 0; s && d && i < store_block_rows(b); i++)
+					hits += addr_eq(&s[i], &host) || addr_eq(&d[i], &host);
+			}
+			store_reader_get_stats(r, &st);
+			store_reader_close(r);
+			th = secs(t0);
+			printf("# %s: host %s: %" PRIu64 " flows, %" PRIu64 " of %" PRIu64
+			       " segments skipped by the index, %" PRIu64 " rows decoded, %.3f s\n",
+			       cfgs[k].name, model_rare_host(), hits, st.segments_skipped, st.segments, st.rows, th);
+		}
 		printf("  %-8s %9" PRIu64 " %11.2f %10.0f %12.0f %12.0f %12.0f %12.0f\n", cfgs[k].name, bytes,
 		       (double)bytes / (double)n, (double)n / tw, (double)n / tr, (double)n / tc,
 		       (double)n / ts, (double)n / tf);

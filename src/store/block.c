@@ -131,17 +131,25 @@ static int decode_pair(struct store_block *b, int c)
 	out[1] = b->col[s];
 	cmp[0] = b->cmp[0];
 	cmp[1] = s != c ? b->cmp[1] : b->cmp[0];
-	for (size_t i = 0; i < n; i++) {
-		if (b->peer[i] == 0) {
-			memcpy(out[0] + i * es, cmp[0] + b->cidx[i] * es, es);
-			memcpy(out[1] + i * es, cmp[1] + b->cidx[i] * es, es);
-		} else {
-			size_t j = i + (size_t)(int64_t)b->peer[i];
-
-			memcpy(out[0] + i * es, cmp[1] + b->cidx[j] * es, es);
-			memcpy(out[1] + i * es, cmp[0] + b->cidx[j] * es, es);
-		}
-	}
+	/* typed loops: this runs for every row of every query on addresses or ports */
+#define EXPAND(T)                                                                         \
+	do {                                                                              \
+		T *o0 = (T *)(void *)out[0], *o1 = (T *)(void *)out[1];                   \
+		const T *c0 = (const T *)(void *)cmp[0], *c1 = (const T *)(void *)cmp[1]; \
+		for (size_t i = 0; i < n; i++) {                                          \
+			int32_t p = b->peer[i];                                           \
+			size_t k = b->cidx[i + (size_t)(int64_t)p];                      \
+			o0[i] = p ? c1[k] : c0[k];                                        \
+			o1[i] = p ? c0[k] : c1[k];                                        \
+		}                                                                         \
+	} while (0)
+	if (es == 16)
+		EXPAND(struct vaddr);
+	else if (es == 2)
+		EXPAND(uint16_t);
+	else
+		EXPAND(uint8_t);
+#undef EXPAND
 	b->done |= 1ull << c | 1ull << s;
 	return 0;
 }

@@ -317,6 +317,13 @@ int store_peer_decode(const struct col_ent *e, const uint8_t *raw, size_t n, int
 		unsigned shift = 0;
 		int64_t off;
 
+		if (pos < e->rlen && raw[pos] < 0x80) { /* the common one-byte case */
+			off = (int64_t)unzigzag(raw[pos++]);
+			if (off < -(int64_t)i || off >= (int64_t)(n - i))
+				return VIGIL_EFORMAT;
+			dst[i] = (int32_t)off;
+			continue;
+		}
 		for (;;) {
 			uint8_t b;
 
@@ -422,6 +429,10 @@ int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *ra
 			uint64_t v = 0;
 			unsigned shift = 0;
 
+			if (pos < e->rlen && raw[pos] < 0x80) { /* one byte: most values */
+				v = raw[pos++];
+				goto got;
+			}
 			for (;;) {
 				uint8_t b;
 
@@ -433,6 +444,7 @@ int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *ra
 				if (!(b & 0x80))
 					break;
 			}
+got:
 			if (d->kind == K_LAST)
 				v = (uint64_t)max_last - v;
 			else if (d->kind == K_FIRST)
@@ -467,6 +479,17 @@ int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *ra
 	case K_U8:
 		if (e->enc != ENC_FIXED || e->width != d->esize || e->rlen != n * d->esize)
 			return VIGIL_EFORMAT;
+		if (d->esize == 1) {
+			memcpy(dst, raw, n);
+			return 0;
+		}
+		if (d->esize == 2) {
+			uint16_t *o = dst;
+
+			for (size_t i = 0; i < n; i++)
+				o[i] = (uint16_t)(raw[i] | raw[n + i] << 8);
+			return 0;
+		}
 		for (size_t i = 0; i < n; i++) {
 			uint64_t v = 0;
 
