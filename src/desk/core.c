@@ -123,6 +123,10 @@ void desk_close(struct desk *d)
 	if (d->db)
 		d->ops->close(d->db);
 	free(d->kc);
+	for (size_t i = 0; i < d->nbatch; i++)
+		free(d->batch[i].raw);
+	free(d->batch);
+	free(d->bset);
 	free(d);
 }
 
@@ -207,6 +211,15 @@ int desk_step(struct desk *d, struct db_stmt *st)
 	return rc;
 }
 
+int desk_defer(struct desk *d, struct db_stmt *st, bool must_change)
+{
+	int rc = d->ops->defer(st, must_change);
+
+	if (rc < 0)
+		log_error("desk: %s", d->ops->errmsg(d->db));
+	return rc;
+}
+
 int desk_run(struct desk *d, struct db_stmt *st)
 {
 	int rc;
@@ -238,6 +251,10 @@ int desk_tx_begin(struct desk *d)
 	snprintf(d->head_hash, sizeof(d->head_hash), "%s", d->ops->col_text(st, 1));
 	d->ops->reset(st);
 	d->head_dirty = false;
+	/* Every change anyone makes is audited: an unmoved head means the
+	 * incidents cached by the last ingest batch are still what is stored. */
+	if (d->kc_used && d->head_seq != d->kc_head_seq)
+		desk_kc_clear(d);
 	return 0;
 fail:
 	desk_tx_rollback(d);
@@ -248,6 +265,7 @@ int desk_tx_commit(struct desk *d)
 {
 	static const char SQL_SETHEAD[] = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
 	struct db_stmt *st;
+	int misses;
 
 	if (!d->in_tx)
 		return VIGIL_ESTATE;
@@ -258,15 +276,26 @@ int desk_tx_commit(struct desk *d)
 			goto fail;
 		desk_bind_int(d, st, 1, d->head_seq);
 		desk_bind_text(d, st, 2, d->head_hash);
-		if (desk_run(d, st))
+		if (desk_defer(d, st, false))
 			goto fail;
 	}
+	misses = d->ops->sync(d->db);
+	if (misses < 0) {
+		log_error("desk: %s", d->ops->errmsg(d->db));
+		goto fail;
+	}
+	if (misses > 0)
+		return VIGIL_EEXIST;
 	if (d->ops->exec(d->db, "COMMIT")) {
 		log_error("desk: COMMIT: %s", d->ops->errmsg(d->db));
 		goto fail;
 	}
 	d->in_tx = false;
-	desk_kc_clear(d);
+	if (d->tx_ingest)
+		d->kc_head_seq = d->head_seq;
+	else
+		desk_kc_clear(d);
+	d->tx_ingest = false;
 	return 0;
 fail:
 	desk_tx_rollback(d);
@@ -277,7 +306,9 @@ void desk_tx_rollback(struct desk *d)
 {
 	if (d->in_tx)
 		d->ops->exec(d->db, "ROLLBACK");
+	d->ops->sync(d->db); /* forget queued outcomes */
 	d->in_tx = false;
+	d->tx_ingest = false;
 	d->head_dirty = false;
 	desk_kc_clear(d);
 }

@@ -38,6 +38,14 @@ struct db_ops {
 	const char *(*col_text)(struct db_stmt *st, int i);
 	int64_t (*col_int)(struct db_stmt *st, int i);
 	bool (*col_null)(struct db_stmt *st, int i);
+	/* Execute without waiting for the outcome (PostgreSQL: queued in a
+	 * pipeline inside a transaction; SQLite: at once). The statement may be
+	 * reset and reused right away. must_change: count the execution as a
+	 * "miss" if it changes no row (an ON CONFLICT DO NOTHING that hit). */
+	int (*defer)(struct db_stmt *st, bool must_change);
+	/* Wait for every deferred execution: the number of misses (>= 0), or
+	 * VIGIL_EDB if any failed. */
+	int (*sync)(struct db *db);
 	/* Rows changed by the last executed INSERT/UPDATE/DELETE. */
 	int64_t (*changes)(struct db_stmt *st);
 	/* Forget results and bindings; the statement can be bound and run again. */

@@ -25,12 +25,28 @@
 
 int desk_ingest_begin(struct desk *d)
 {
-	return desk_tx_begin(d);
+	int rc = desk_tx_begin(d);
+
+	if (rc == 0)
+		d->tx_ingest = true;
+	return rc;
+}
+
+static void batch_clear(struct desk *d)
+{
+	for (size_t i = 0; i < d->nbatch; i++)
+		free(d->batch[i].raw);
+	d->nbatch = 0;
+	if (d->bset)
+		memset(d->bset, 0, d->bset_cap * sizeof(*d->bset));
+	memset(&d->bst, 0, sizeof(d->bst));
 }
 
 void desk_ingest_rollback(struct desk *d)
 {
 	desk_tx_rollback(d);
+	batch_clear(d);
+	d->careful = false;
 }
 
 static void event_id(const struct event *e, char *eid)
@@ -57,16 +73,21 @@ static int count_duplicate(struct desk *d, const char *eid)
 	if (!(st = desk_q(d, SQL_EDUP)))
 		return VIGIL_EDB;
 	desk_bind_text(d, st, 1, eid);
-	if (desk_run(d, st))
+	if (desk_defer(d, st, false))
 		return VIGIL_EDB;
 	if (!(st = desk_q(d, SQL_IDUP)))
 		return VIGIL_EDB;
 	desk_bind_text(d, st, 1, eid);
-	return desk_run(d, st);
+	return desk_defer(d, st, false);
 }
 
-int desk_ingest_event(struct desk *d, const struct event *e, const char *raw, size_t rawlen,
-		      const char *source, struct desk_ingest_stats *st)
+/*
+ * One event into the open batch. Fast mode queues the report and event
+ * inserts (ON CONFLICT DO NOTHING) without waiting and assumes the event is
+ * new; if any turns out to exist, COMMIT reports it and the whole batch is
+ * replayed in careful mode, which checks each report insert at once.
+ */
+static int ingest_one(struct desk *d, const struct desk_pending *p)
 {
 	static const char SQL_REPORT[] =
 		"INSERT INTO report (eid, source, received, raw) VALUES ($1, $2, $3, $4)"
@@ -74,44 +95,49 @@ int desk_ingest_event(struct desk *d, const struct event *e, const char *raw, si
 	static const char SQL_EVENT[] =
 		"INSERT INTO event (eid, incident_id, kind, host, peer, port, proto, first_ms, last_ms,"
 		" flows, packets, bytes, score, why, query, source)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
-	char eid[33], host[ADDR_STRLEN], peer[ADDR_STRLEN] = "", score[32];
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+		" ON CONFLICT (eid) DO NOTHING";
+	const struct event *e = &p->e;
+	const char *eid = p->eid;
+	char host[ADDR_STRLEN], peer[ADDR_STRLEN] = "", score[32];
+	struct desk_ingest_stats *st = &d->bst;
 	struct desk_kc *k;
 	struct db_stmt *q;
-	char *rawcopy = NULL;
-	int outcome, rc = VIGIL_EDB;
+	int outcome, rc;
 
-	if (!d->in_tx)
-		return VIGIL_ESTATE;
-	event_id(e, eid);
-	if (!(rawcopy = malloc(rawlen + 1)))
-		return VIGIL_ENOMEM;
-	memcpy(rawcopy, raw, rawlen);
-	rawcopy[rawlen] = '\0';
-	if (!(q = desk_q(d, SQL_REPORT)))
-		goto out;
-	desk_bind_text(d, q, 1, eid);
-	desk_bind_text(d, q, 2, source && *source ? source : (e->source[0] ? e->source : "event"));
-	desk_bind_int(d, q, 3, vtime_now_ms());
-	desk_bind_text(d, q, 4, rawcopy);
-	if (desk_run(d, q))
-		goto out;
-	st->events++;
-	if (d->ops->changes(q) == 0) {
+	if (p->dup) { /* within the batch: the first one's insert is queued before this update */
+		st->events++;
 		st->duplicates++;
-		rc = count_duplicate(d, eid);
-		goto out;
+		return count_duplicate(d, eid);
+	}
+	if (!(q = desk_q(d, SQL_REPORT)))
+		return VIGIL_EDB;
+	desk_bind_text(d, q, 1, eid);
+	desk_bind_text(d, q, 2, p->source[0] ? p->source : (e->source[0] ? e->source : "event"));
+	desk_bind_int(d, q, 3, vtime_now_ms());
+	desk_bind_text(d, q, 4, p->raw);
+	if (desk_defer(d, q, true))
+		return VIGIL_EDB;
+	st->events++;
+	if (d->careful) {
+		int misses = d->ops->sync(d->db);
+
+		if (misses < 0)
+			return VIGIL_EDB;
+		if (misses > 0) {
+			st->duplicates++;
+			return count_duplicate(d, eid);
+		}
 	}
 	if (d->kc_used >= DESK_KEYCACHE / 2) {
 		if ((rc = desk_kc_flush(d)))
-			goto out;
+			return rc;
 		desk_kc_clear(d);
 	}
 	if ((rc = desk_rules_apply(d, e, &k, &outcome)))
-		goto out;
-	rc = VIGIL_EDB;
+		return rc;
 	if (!(q = desk_q(d, SQL_EVENT)))
-		goto out;
+		return VIGIL_EDB;
 	addr_format(&e->host, host);
 	if (e->has_peer)
 		addr_format(&e->peer, peer);
@@ -132,8 +158,8 @@ int desk_ingest_event(struct desk *d, const struct event *e, const char *raw, si
 	desk_bind_text(d, q, 14, e->why);
 	desk_bind_text(d, q, 15, e->query);
 	desk_bind_text(d, q, 16, e->source);
-	if (desk_run(d, q))
-		goto out;
+	if (desk_defer(d, q, !d->careful))
+		return VIGIL_EDB;
 	k->events++;
 	if (e->first_ms < k->first_seen || !k->first_seen)
 		k->first_seen = e->first_ms;
@@ -149,32 +175,151 @@ int desk_ingest_event(struct desk *d, const struct event *e, const char *raw, si
 		st->reopened++;
 		st->joined++;
 	}
-	rc = 0;
-out:
-	free(rawcopy);
-	return rc;
+	return 0;
 }
 
-int desk_ingest_commit(struct desk *d, const char *pos_key, const char *pos_file, int64_t pos_off)
+static uint64_t eid_hash(const char *eid)
+{
+	uint64_t h = 0;
+
+	for (int i = 0; i < 16; i++) /* eid is hex of a hash already */
+		h = h << 4 | (uint64_t)(eid[i] <= '9' ? eid[i] - '0' : eid[i] - 'a' + 10);
+	return h;
+}
+
+/* Whether eid is already in the open batch; else remember it as batch index idx. */
+static int batch_seen(struct desk *d, const char *eid, size_t idx, bool *seen)
+{
+	size_t i;
+
+	if (d->bset_cap < 2 * (d->nbatch + 1)) {
+		size_t ncap = d->bset_cap ? d->bset_cap * 2 : 1024;
+		uint32_t *ns;
+
+		while (ncap < 2 * (d->nbatch + 1))
+			ncap *= 2;
+		if (!(ns = calloc(ncap, sizeof(*ns))))
+			return VIGIL_ENOMEM;
+		free(d->bset);
+		d->bset = ns;
+		d->bset_cap = ncap;
+		for (size_t j = 0; j < d->nbatch; j++) { /* rehash */
+			for (i = eid_hash(d->batch[j].eid) & (ncap - 1); ns[i]; i = (i + 1) & (ncap - 1))
+				;
+			ns[i] = (uint32_t)j + 1;
+		}
+	}
+	*seen = false;
+	for (i = eid_hash(eid) & (d->bset_cap - 1); d->bset[i]; i = (i + 1) & (d->bset_cap - 1)) {
+		if (!strcmp(d->batch[d->bset[i] - 1].eid, eid)) {
+			*seen = true;
+			return 0;
+		}
+	}
+	d->bset[i] = (uint32_t)idx + 1;
+	return 0;
+}
+
+int desk_ingest_event(struct desk *d, const struct event *e, const char *raw, size_t rawlen,
+		      const char *source, struct desk_ingest_stats *st)
+{
+	struct desk_pending *p;
+	char eid[33];
+	bool seen;
+	int rc;
+
+	if (!d->in_tx || !d->tx_ingest)
+		return VIGIL_ESTATE;
+	if (d->nbatch == d->capbatch) {
+		size_t ncap = d->capbatch ? d->capbatch * 2 : 256;
+		struct desk_pending *nb = realloc(d->batch, ncap * sizeof(*nb));
+
+		if (!nb)
+			return VIGIL_ENOMEM;
+		d->batch = nb;
+		d->capbatch = ncap;
+	}
+	event_id(e, eid);
+	d->st_out = st;
+	if ((rc = batch_seen(d, eid, d->nbatch, &seen)))
+		return rc;
+	p = &d->batch[d->nbatch];
+	p->dup = seen;
+	memcpy(p->eid, eid, sizeof(eid));
+	p->e = *e;
+	p->len = rawlen;
+	if (!(p->raw = malloc(rawlen + 1)))
+		return VIGIL_ENOMEM;
+	memcpy(p->raw, raw, rawlen);
+	p->raw[rawlen] = '\0';
+	desk_copy(p->source, sizeof(p->source), source);
+	d->nbatch++;
+	return ingest_one(d, p);
+}
+
+static void add_stats(struct desk_ingest_stats *to, const struct desk_ingest_stats *from)
+{
+	to->events += from->events;
+	to->new_incidents += from->new_incidents;
+	to->joined += from->joined;
+	to->reopened += from->reopened;
+	to->duplicates += from->duplicates;
+	to->bad += from->bad;
+}
+
+static int store_position(struct desk *d, const char *pos_key, const char *pos_file, int64_t pos_off)
 {
 	static const char SQL_POS[] =
 		"INSERT INTO follow_pos (dir, file, off) VALUES ($1, $2, $3)"
 		" ON CONFLICT (dir) DO UPDATE SET file = excluded.file, off = excluded.off";
 	struct db_stmt *q;
 
-	if (pos_key && d->in_tx) {
-		if (!(q = desk_q(d, SQL_POS)))
+	if (!pos_key)
+		return 0;
+	if (!(q = desk_q(d, SQL_POS)))
+		return VIGIL_EDB;
+	desk_bind_text(d, q, 1, pos_key);
+	desk_bind_text(d, q, 2, pos_file);
+	desk_bind_int(d, q, 3, pos_off);
+	return desk_defer(d, q, false);
+}
+
+int desk_ingest_commit(struct desk *d, const char *pos_key, const char *pos_file, int64_t pos_off)
+{
+	int rc;
+
+	if (!d->in_tx || !d->tx_ingest)
+		return VIGIL_ESTATE;
+	if ((rc = store_position(d, pos_key, pos_file, pos_off)))
+		goto fail;
+	rc = desk_tx_commit(d);
+	if (rc == VIGIL_EEXIST && !d->careful) {
+		/* Some event was stored before (a replay, a repeating detector):
+		 * redo the batch checking each one. */
+		desk_tx_rollback(d);
+		memset(&d->bst, 0, sizeof(d->bst));
+		d->careful = true;
+		if ((rc = desk_ingest_begin(d)))
 			goto fail;
-		desk_bind_text(d, q, 1, pos_key);
-		desk_bind_text(d, q, 2, pos_file);
-		desk_bind_int(d, q, 3, pos_off);
-		if (desk_run(d, q))
+		for (size_t i = 0; i < d->nbatch; i++)
+			if ((rc = ingest_one(d, &d->batch[i])))
+				goto fail;
+		if ((rc = store_position(d, pos_key, pos_file, pos_off)))
 			goto fail;
+		rc = desk_tx_commit(d);
 	}
-	return desk_tx_commit(d);
+	if (rc)
+		goto fail;
+	if (d->st_out)
+		add_stats(d->st_out, &d->bst);
+	batch_clear(d);
+	d->careful = false;
+	return 0;
 fail:
-	desk_tx_rollback(d);
-	return VIGIL_EDB;
+	if (rc == VIGIL_EEXIST)
+		rc = VIGIL_EDB;
+	desk_ingest_rollback(d);
+	return rc;
 }
 
 int desk_follow_position(struct desk *d, const char *dir, char *file, size_t n, int64_t *off)

@@ -1,7 +1,11 @@
 /*
  * pg.c - the PostgreSQL desk backend (many analysts at once): libpq,
- * server-side prepared statements, parameters sent as text, one round trip
- * per execution. URL: "postgresql://user@host:port/db" or "postgres://...".
+ * server-side prepared statements, parameters sent as text. Inside a
+ * transaction the connection is in libpq's pipeline mode: deferred
+ * executions (inserts and updates whose outcome is only checked at the end)
+ * are queued without waiting, and the queue is drained - one round trip -
+ * when a statement's rows are needed, every PG_MAXPEND executions, and before
+ * COMMIT. URL: "postgresql://user@host:port/db" or "postgres://...".
  * Commits are durable with synchronous_commit on (forced at connect).
  */
 #include "desk/db.h"
@@ -15,10 +19,16 @@
 #include <string.h>
 
 #define PG_MAXPARAMS 32
+#define PG_MAXPEND 512 /* queued executions before a forced drain */
 
 struct db {
 	PGconn *c;
 	unsigned nstmt; /* names of prepared statements: s1, s2, ... */
+	bool pipe;      /* in pipeline mode (inside a transaction) */
+	int npend;      /* executions queued and not yet drained */
+	bool must[PG_MAXPEND];
+	int misses;     /* must-change executions that changed nothing */
+	bool failed;    /* a queued execution failed */
 };
 
 struct db_stmt {
@@ -71,18 +81,83 @@ static void pg_close(struct db *db)
 	free(db);
 }
 
+/* Sync the pipeline and read every queued result; want (queued last) keeps its result. */
+static int drain(struct db *db, struct db_stmt *want)
+{
+	int total = db->npend + (want ? 1 : 0);
+	bool synced = false;
+	PGresult *r;
+
+	db->npend = 0;
+	if (PQpipelineSync(db->c) != 1) {
+		db->failed = true;
+		return VIGIL_EDB;
+	}
+	for (int i = 0; i < total && !synced; i++) {
+		bool first = true;
+
+		while ((r = PQgetResult(db->c)) != NULL) {
+			ExecStatusType s = PQresultStatus(r);
+
+			if (s == PGRES_PIPELINE_SYNC) {
+				synced = true;
+				PQclear(r);
+				break;
+			}
+			if (first) {
+				first = false;
+				if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+					db->failed = true;
+				} else if (want && i == total - 1) {
+					want->res = r;
+					continue;
+				} else if (db->must[i] && strtoll(PQcmdTuples(r), NULL, 10) == 0) {
+					db->misses++;
+				}
+			}
+			PQclear(r);
+		}
+	}
+	while (!synced && (r = PQgetResult(db->c)) != NULL) {
+		synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+	}
+	return db->failed ? VIGIL_EDB : 0;
+}
+
+/* Leave pipeline mode (draining it) so synchronous calls work again. */
+static void leave_pipe(struct db *db)
+{
+	if (!db->pipe)
+		return;
+	drain(db, NULL);
+	PQexitPipelineMode(db->c);
+	db->pipe = false;
+}
+
 static int pg_exec(struct db *db, const char *sql)
 {
+	leave_pipe(db);
+	{
 	PGresult *r = PQexec(db->c, sql);
 	ExecStatusType s = PQresultStatus(r);
 
 	PQclear(r);
 	return (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? 0 : VIGIL_EDB;
+	}
 }
 
 static int pg_begin(struct db *db)
 {
-	return pg_exec(db, "BEGIN");
+	if (pg_exec(db, "BEGIN"))
+		return VIGIL_EDB;
+	db->misses = 0;
+	db->failed = false;
+	db->npend = 0;
+	if (PQenterPipelineMode(db->c) != 1)
+		return VIGIL_EDB;
+	db->pipe = true;
+	return 0;
 }
 
 /* Highest $N in sql, i.e. the parameter count. */
@@ -118,7 +193,11 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	st->db = db;
 	st->nparams = n;
 	snprintf(st->name, sizeof(st->name), "s%u", ++db->nstmt);
+	bool was_pipe = db->pipe;
+	leave_pipe(db);
 	r = PQprepare(db->c, st->name, sql, n, NULL);
+	if (was_pipe && PQenterPipelineMode(db->c) == 1)
+		db->pipe = true;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		PQclear(r);
 		free(st);
@@ -184,8 +263,17 @@ static int pg_step(struct db_stmt *st)
 		ExecStatusType s;
 
 		st->ran = true;
-		st->res = PQexecPrepared(st->db->c, st->name, st->nparams,
-					 (const char *const *)st->params, NULL, NULL, 0);
+		if (st->db->pipe) {
+			if (PQsendQueryPrepared(st->db->c, st->name, st->nparams,
+						(const char *const *)st->params, NULL, NULL, 0) != 1)
+				return VIGIL_EDB;
+			drain(st->db, st);
+			if (!st->res)
+				return VIGIL_EDB;
+		} else {
+			st->res = PQexecPrepared(st->db->c, st->name, st->nparams,
+						 (const char *const *)st->params, NULL, NULL, 0);
+		}
 		s = PQresultStatus(st->res);
 		if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
 			return VIGIL_EDB;
@@ -198,6 +286,44 @@ static int pg_step(struct db_stmt *st)
 		return 1;
 	}
 	return 0;
+}
+
+static int pg_defer(struct db_stmt *st, bool must_change)
+{
+	struct db *db = st->db;
+	int rc;
+
+	if (!db->pipe) {
+		while ((rc = pg_step(st)) > 0)
+			;
+		if (rc < 0)
+			return rc;
+		if (must_change && st->changes == 0)
+			db->misses++;
+		return 0;
+	}
+	if (PQsendQueryPrepared(db->c, st->name, st->nparams, (const char *const *)st->params,
+				NULL, NULL, 0) != 1) {
+		db->failed = true;
+		return VIGIL_EDB;
+	}
+	db->must[db->npend++] = must_change;
+	st->ran = true;
+	if (db->npend == PG_MAXPEND)
+		return drain(db, NULL);
+	return 0;
+}
+
+static int pg_sync(struct db *db)
+{
+	int n;
+
+	if (db->pipe && db->npend)
+		drain(db, NULL);
+	n = db->failed ? VIGIL_EDB : db->misses;
+	db->misses = 0;
+	db->failed = false;
+	return n;
 }
 
 static const char *pg_col_text(struct db_stmt *st, int i)
@@ -250,6 +376,8 @@ const struct db_ops desk_pg_ops = {
 	.col_text = pg_col_text,
 	.col_int = pg_col_int,
 	.col_null = pg_col_null,
+	.defer = pg_defer,
+	.sync = pg_sync,
 	.changes = pg_changes,
 	.reset = pg_reset,
 	.errmsg = pg_errmsg,

@@ -11,7 +11,7 @@
 #include "util/sha256.h"
 
 #define DESK_MAXSTMT 64
-#define DESK_KEYCACHE 4096 /* slots of the per-batch incident cache (power of 2) */
+#define DESK_KEYCACHE 65536 /* slots of the incident cache (power of 2), flushed half full */
 
 /* What a batch remembers about an incident it touched (flushed at commit). */
 struct desk_kc {
@@ -20,6 +20,16 @@ struct desk_kc {
 	int64_t first_seen, last_seen, events, dups, joined;
 	int64_t base_events, base_dups; /* values when loaded */
 	bool dirty;
+};
+
+/* An event of the open batch, kept so the batch can be replayed carefully. */
+struct desk_pending {
+	struct event e;
+	char *raw;
+	size_t len;
+	char source[64];
+	char eid[33];
+	bool dup; /* the same event came earlier in this batch */
 };
 
 struct desk {
@@ -38,8 +48,17 @@ struct desk {
 	int64_t head_seq;
 	char head_hash[SHA256_HEXLEN];
 	bool head_dirty;
-	struct desk_kc *kc; /* DESK_KEYCACHE slots, used during an ingest batch */
+	struct desk_kc *kc; /* DESK_KEYCACHE slots, kept across ingest batches */
 	size_t kc_used;
+	int64_t kc_head_seq; /* audit head when the cache was last known good */
+	bool tx_ingest;      /* the open transaction is an ingest batch */
+	struct desk_pending *batch; /* the open batch's events */
+	size_t nbatch, capbatch;
+	uint32_t *bset;      /* open-addressing set of batch indexes + 1, by eid */
+	size_t bset_cap;
+	bool careful;        /* replaying: check each event for a duplicate at once */
+	struct desk_ingest_stats bst;  /* counts of the open batch */
+	struct desk_ingest_stats *st_out; /* where they go at COMMIT */
 };
 
 /* Copy src into dst[n], truncating; always NUL-terminates. */
@@ -48,6 +67,8 @@ void desk_copy(char *dst, size_t n, const char *src);
 struct db_stmt *desk_q(struct desk *d, const char *sql);
 int desk_bind_text(struct desk *d, struct db_stmt *st, int i, const char *s);
 int desk_bind_int(struct desk *d, struct db_stmt *st, int i, int64_t v);
+/* Execute without waiting (see db_ops.defer); errors show at the next sync/commit. */
+int desk_defer(struct desk *d, struct db_stmt *st, bool must_change);
 /* Run to completion (ignore rows); 0 or VIGIL_EDB. */
 int desk_run(struct desk *d, struct db_stmt *st);
 /* Step once: 1 row, 0 none, < 0 error (logged). */
@@ -55,7 +76,8 @@ int desk_step(struct desk *d, struct db_stmt *st);
 
 /* Begin a write transaction and load (locking) the audit head. */
 int desk_tx_begin(struct desk *d);
-/* Write the audit head back and COMMIT. */
+/* Write the audit head back and COMMIT. VIGIL_EEXIST (transaction still
+ * open) when a must-change deferred execution changed nothing. */
 int desk_tx_commit(struct desk *d);
 void desk_tx_rollback(struct desk *d);
 

@@ -107,7 +107,7 @@ int desk_kc_flush(struct desk *d)
 		desk_bind_int(d, st, 3, k->last_seen);
 		desk_bind_int(d, st, 4, now);
 		desk_bind_int(d, st, 5, k->id);
-		if (desk_run(d, st))
+		if (desk_defer(d, st, false))
 			return VIGIL_EDB;
 		if (k->joined) {
 			snprintf(detail, sizeof(detail), "{\"events\":%lld}", (long long)k->joined);
@@ -120,32 +120,27 @@ int desk_kc_flush(struct desk *d)
 	return 0;
 }
 
-/* Newest incident of key, following merges; 0 in *id when none. */
+/* Newest incident of key, following merges; inc->id 0 when none. */
 static int find_by_key(struct desk *d, const char *key, struct desk_incident *inc)
 {
-	static const char SQL_KEY[] = "SELECT id FROM incident WHERE key = $1 ORDER BY id DESC LIMIT 1";
+	static const char SQL_KEY[] =
+		"SELECT " INC_COLS " FROM incident WHERE key = $1 ORDER BY id DESC LIMIT 1";
 	struct db_stmt *st;
-	int64_t id;
 	int rc;
 
-	inc->id = 0;
+	memset(inc, 0, sizeof(*inc));
 	if (!(st = desk_q(d, SQL_KEY)))
 		return VIGIL_EDB;
 	desk_bind_text(d, st, 1, key);
 	rc = desk_step(d, st);
-	if (rc <= 0) {
-		d->ops->reset(st);
-		return rc;
-	}
-	id = d->ops->col_int(st, 0);
+	if (rc == 1)
+		desk_row_incident(d, st, inc);
 	d->ops->reset(st);
-	for (int hop = 0; hop < 16; hop++) {
-		if ((rc = desk_load(d, id, inc)))
+	if (rc <= 0)
+		return rc;
+	for (int hop = 0; hop < 16 && inc->merged_into; hop++)
+		if ((rc = desk_load(d, inc->merged_into, inc)))
 			return rc;
-		if (!inc->merged_into)
-			return 0;
-		id = inc->merged_into;
-	}
 	return 0;
 }
 

@@ -15,9 +15,12 @@
 
 struct db {
 	sqlite3 *h;
+	int misses; /* deferred executions that changed nothing, since the last sync */
+	bool failed;
 };
 
 struct db_stmt {
+	struct db *db;
 	sqlite3 *h;
 	sqlite3_stmt *st;
 	int64_t changes;
@@ -75,6 +78,8 @@ static int sq_exec(struct db *db, const char *sql)
 
 static int sq_begin(struct db *db)
 {
+	db->misses = 0;
+	db->failed = false;
 	return sq_exec(db, "BEGIN IMMEDIATE");
 }
 
@@ -94,6 +99,7 @@ static int sq_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	if (!st)
 		goto out;
 	st->h = db->h;
+	st->db = db;
 	if (sqlite3_prepare_v2(db->h, s, -1, &st->st, NULL) != SQLITE_OK) {
 		rc = VIGIL_EDB;
 		free(st);
@@ -143,6 +149,30 @@ static int sq_step(struct db_stmt *st)
 		return 0;
 	}
 	return VIGIL_EDB;
+}
+
+static int sq_defer(struct db_stmt *st, bool must_change)
+{
+	int rc;
+
+	while ((rc = sq_step(st)) > 0)
+		;
+	if (rc < 0) {
+		st->db->failed = true;
+		return VIGIL_EDB;
+	}
+	if (must_change && st->changes == 0)
+		st->db->misses++;
+	return 0;
+}
+
+static int sq_sync(struct db *db)
+{
+	int n = db->failed ? VIGIL_EDB : db->misses;
+
+	db->misses = 0;
+	db->failed = false;
+	return n;
 }
 
 static const char *sq_col_text(struct db_stmt *st, int i)
@@ -199,6 +229,8 @@ const struct db_ops desk_sqlite_ops = {
 	.col_text = sq_col_text,
 	.col_int = sq_col_int,
 	.col_null = sq_col_null,
+	.defer = sq_defer,
+	.sync = sq_sync,
 	.changes = sq_changes,
 	.reset = sq_reset,
 	.errmsg = sq_errmsg,
