@@ -378,7 +378,7 @@ void collect_free(struct collect *c)
 {
 	if (!c)
 		return;
-	if (c->q.slots)
+	if (c->q.all)
 		collect_finish(c);
 	collect_queue_free(&c->q);
 	for (size_t i = 0; i < c->nsocks; i++)

@@ -68,7 +68,8 @@ struct collect_opts {
 	size_t nsampling;
 	char user[64];               /* privilege-drop target; "" = "nobody" (only when root) */
 	int64_t stats_interval_ms;   /* periodic stats line at -v; default 60 s, 0 = never */
-	unsigned queue_batches;      /* batches between receive and store threads; default 64 */
+	unsigned queue_batches;      /* most batches of 2048 flows (360 KB) waiting for the store;
+				      * allocated as the backlog needs them; default 512 */
 	/* [store] */
 	char store_dir[4096];        /* default ./var/flows */
 	struct store_opts store;     /* segment, flush, codec, level */

@@ -85,14 +85,21 @@ struct collect_sink {
 struct collect_queue {
 	pthread_mutex_t mu;
 	pthread_cond_t not_empty, not_full;
-	struct collect_batch *slots;   /* nslots batches */
-	unsigned nslots;
-	uint64_t head;                 /* next slot the producer publishes */
-	uint64_t tail;                 /* next slot the worker takes */
+	/* Batches are allocated on demand, up to cap, and then reused: a stall
+	 * of the store (fdatasync on a busy disk) is absorbed in memory instead of
+	 * the kernel dropping datagrams; the footprint is the worst backlog seen. */
+	struct collect_batch **all;    /* every batch allocated (nalloc of cap) */
+	struct collect_batch **fifo;   /* published, waiting for the worker: ring of cap */
+	struct collect_batch **free;   /* returned by the worker: stack of cap */
+	unsigned cap, nalloc, nfree;
+	uint64_t head;                 /* fifo: next position the producer fills */
+	uint64_t tail;                 /* fifo: next position the worker takes */
+	struct collect_batch *open;    /* the producer's batch being filled */
+	unsigned peak;                 /* most batches ever waiting */
 	bool closing;
 	bool started;
 	pthread_t thread;
-	int64_t first_ms;              /* when the producer's open batch got its first flow */
+	int64_t first_ms;              /* when the open batch got its first flow */
 	/* worker side */
 	struct store_writer *writer;
 	int64_t tick_ms;
@@ -102,7 +109,8 @@ struct collect_queue {
 	int first_error;
 };
 
-int collect_queue_init(struct collect_queue *q, unsigned nslots);
+/* cap: most batches in memory at once (>= 2). */
+int collect_queue_init(struct collect_queue *q, unsigned cap);
 /* Start the worker over writer (owned by the queue from now on). */
 int collect_queue_start(struct collect_queue *q, struct store_writer *w, int64_t tick_ms,
 			const struct collect_sink *sinks, size_t nsinks);

@@ -19,7 +19,7 @@ void collect_opts_init(struct collect_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->rcvbuf = 64LL << 20;
 	o->stats_interval_ms = 60000;
-	o->queue_batches = 64;
+	o->queue_batches = 512;
 	snprintf(o->store_dir, sizeof(o->store_dir), "%s", "./var/flows");
 	o->store.segment_ms = 5 * 60000;
 	o->store.flush_ms = 1000;
@@ -266,8 +266,8 @@ int collect_opts_from_conf(struct collect_opts *o, const struct conf *cf, char *
 	if ((rc = get_ms(cf, "collect", "stats_interval", &o->stats_interval_ms, err, errlen)))
 		return rc;
 	if ((s = conf_get(cf, "collect", "queue", NULL))) {
-		if (parse_u64(s, 4096, &v) || v < 2) {
-			snprintf(err, errlen, "[collect] queue = %s: a number of batches, 2..4096", s);
+		if (parse_u64(s, 8192, &v) || v < 2) {
+			snprintf(err, errlen, "[collect] queue = %s: a number of batches, 2..8192", s);
 			return VIGIL_EINVAL;
 		}
 		o->queue_batches = (unsigned)v;

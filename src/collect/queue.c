@@ -4,8 +4,9 @@
  * worker thread (consumer: sinks, then store_writer_add, and
  * store_writer_tick so the block in progress is finished every flush
  * interval even when nothing arrives). Single producer, single consumer;
- * the lock is taken once per batch, never per flow. A full queue makes the
- * producer wait: the socket buffer then takes the burst.
+ * the lock is taken once per batch, never per flow. Batches are allocated
+ * when the backlog first needs them, up to a cap, and reused; at the cap the
+ * producer waits and the socket buffer takes the burst.
  */
 #include "collect/collect_int.h"
 #include "util/err.h"
@@ -17,38 +18,65 @@
 #include <string.h>
 #include <time.h>
 
-int collect_queue_init(struct collect_queue *q, unsigned nslots)
+int collect_queue_init(struct collect_queue *q, unsigned cap)
 {
 	memset(q, 0, sizeof(*q));
-	if (nslots < 2)
-		nslots = 2;
-	q->slots = calloc(nslots, sizeof(*q->slots));
-	if (!q->slots)
+	if (cap < 2)
+		cap = 2;
+	q->cap = cap;
+	q->all = calloc(cap, sizeof(*q->all));
+	q->fifo = calloc(cap, sizeof(*q->fifo));
+	q->free = calloc(cap, sizeof(*q->free));
+	if (q->all && q->fifo && q->free)
+		q->open = malloc(sizeof(*q->open));
+	if (!q->open) {
+		free(q->all);
+		free(q->fifo);
+		free(q->free);
+		memset(q, 0, sizeof(*q));
 		return VIGIL_ENOMEM;
-	q->nslots = nslots;
+	}
+	q->open->n = 0;
+	q->all[q->nalloc++] = q->open;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->not_empty, NULL);
 	pthread_cond_init(&q->not_full, NULL);
 	return 0;
 }
 
-static struct collect_batch *open_batch(struct collect_queue *q)
+/* With q->mu held: a batch to fill next - a returned one, a new one while
+ * under the cap, else wait for the worker to return one. */
+static struct collect_batch *take_free(struct collect_queue *q)
 {
-	return &q->slots[q->head % q->nslots];
+	struct collect_batch *b;
+
+	for (;;) {
+		if (q->nfree)
+			return q->free[--q->nfree];
+		if (q->nalloc < q->cap && (b = malloc(sizeof(*b)))) {
+			q->all[q->nalloc++] = b;
+			return b;
+		}
+		pthread_cond_wait(&q->not_full, &q->mu);
+	}
 }
 
 void collect_queue_publish(struct collect_queue *q)
 {
-	if (open_batch(q)->n == 0)
+	unsigned waiting;
+
+	if (!q->open || q->open->n == 0)
 		return;
 	pthread_mutex_lock(&q->mu);
+	q->fifo[q->head % q->cap] = q->open;
 	q->head++;
+	waiting = (unsigned)(q->head - q->tail);
+	if (waiting > q->peak)
+		q->peak = waiting;
 	pthread_cond_signal(&q->not_empty);
-	/* The next open batch must not be one the worker still holds. */
-	while (q->head - q->tail >= q->nslots)
-		pthread_cond_wait(&q->not_full, &q->mu);
+	q->open = take_free(q);
 	pthread_mutex_unlock(&q->mu);
-	open_batch(q)->n = 0;
+	q->open->n = 0;
 	q->first_ms = 0;
 }
 
@@ -57,7 +85,7 @@ void collect_queue_emit(void *ctx, const struct flow *f, size_t n)
 	struct collect_queue *q = ctx;
 
 	while (n > 0) {
-		struct collect_batch *b = open_batch(q);
+		struct collect_batch *b = q->open;
 		size_t room = COLLECT_BATCH_FLOWS - b->n;
 		size_t k = n < room ? n : room;
 
@@ -123,13 +151,14 @@ static void *worker(void *arg)
 			pthread_cond_timedwait(&q->not_empty, &q->mu, &ts);
 		}
 		if (q->head != q->tail)
-			b = &q->slots[q->tail % q->nslots];
+			b = q->fifo[q->tail % q->cap];
 		done = q->closing && q->head == q->tail;
 		pthread_mutex_unlock(&q->mu);
 		if (b) {
 			store_batch(q, b);
 			pthread_mutex_lock(&q->mu);
 			q->tail++;
+			q->free[q->nfree++] = b;
 			pthread_cond_signal(&q->not_full);
 			pthread_mutex_unlock(&q->mu);
 		}
@@ -166,7 +195,7 @@ int collect_queue_finish(struct collect_queue *q)
 {
 	int rc;
 
-	if (!q->slots)
+	if (!q->all)
 		return 0;
 	if (q->started) {
 		collect_queue_publish(q);
@@ -176,10 +205,10 @@ int collect_queue_finish(struct collect_queue *q)
 		pthread_mutex_unlock(&q->mu);
 		pthread_join(q->thread, NULL);
 		q->started = false;
-	} else if (open_batch(q)->n) {
+	} else if (q->open && q->open->n) {
 		/* never started (no store): still feed the sinks */
-		store_batch(q, open_batch(q));
-		open_batch(q)->n = 0;
+		store_batch(q, q->open);
+		q->open->n = 0;
 	}
 	if (q->writer) {
 		rc = store_writer_close(q->writer);
@@ -194,12 +223,16 @@ int collect_queue_finish(struct collect_queue *q)
 
 void collect_queue_free(struct collect_queue *q)
 {
-	if (!q->slots)
+	if (!q->all)
 		return;
 	collect_queue_finish(q);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->not_empty);
 	pthread_cond_destroy(&q->not_full);
-	free(q->slots);
-	q->slots = NULL;
+	for (unsigned i = 0; i < q->nalloc; i++)
+		free(q->all[i]);
+	free(q->all);
+	free(q->fifo);
+	free(q->free);
+	memset(q, 0, sizeof(*q));
 }

@@ -180,7 +180,12 @@ void collect_stats(struct collect *c, FILE *out, bool per_exporter)
 		" lost by sequence, %" PRIu64 " dropped by the kernel, %" PRIu64 " denied\n",
 		t.exporters, t.exporters == 1 ? "" : "s", t.bad_packets, t.seq_lost,
 		t.kernel_drops, t.denied);
-	if (per_exporter)
+	if (per_exporter) {
 		print_table(c, out);
+		pthread_mutex_lock(&c->q.mu);
+		fprintf(out, "  store queue: at most %u of %u batches (%u flows each) waited for the "
+			"store\n", c->q.peak, c->q.cap, COLLECT_BATCH_FLOWS);
+		pthread_mutex_unlock(&c->q.mu);
+	}
 	fflush(out);
 }
