@@ -30,8 +30,12 @@ int collect_priv_resolve(struct collect *c, char *err, size_t errlen)
 	int e;
 
 	c->drop = false;
-	if (geteuid() != 0 || !c->live || !strcmp(user, "root"))
+	if (geteuid() != 0 || !c->live)
 		return 0;
+	if (!strcmp(user, "root")) {
+		log_warn("collect: user root: the collector keeps running as root");
+		return 0;
+	}
 	e = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
 	if (e || !res) {
 		snprintf(err, errlen, "running as root and cannot drop privileges: no user '%s' "
@@ -120,8 +124,8 @@ int collect_priv_prepare_dir(struct collect *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s is not a directory", dir);
 		return VIGIL_EINVAL;
 	}
-	/* An existing directory made by root: hand it over (its segment files
-	 * stay readable; new ones are written by the dropped user). */
+	/* An existing directory made by root: hand it over, with what is in it,
+	 * so the dropped user can recover an unfinished segment and write new ones. */
 	if (c->drop && st.st_uid != c->drop_uid && chown(dir, c->drop_uid, c->drop_gid) != 0) {
 		snprintf(err, errlen, "cannot chown %s to the collector's user: %s", dir,
 			 strerror(errno));
