@@ -105,7 +105,7 @@ static int dos_init(struct detect *d, const struct conf *c, void **st, char *err
 		s->min_span = 1;
 	if (htab_init(&s->v, sizeof(struct vkey), sizeof(struct vict), max ? max : 1) < 0 ||
 	    htab_init(&s->a, sizeof(struct akey), sizeof(struct ampl), max ? max : 1) < 0 ||
-	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "dos_sketches", 8192)) < 0)
+	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "dos_sketches", 32768)) < 0)
 		goto out;
 	snprintf(tmp, sizeof(tmp), "%s", ports);
 	for (p = tmp; *p;) {

@@ -121,7 +121,7 @@ static int score_init(struct detect *d, const struct conf *c, void **st, char *e
 		goto out;
 	rc = VIGIL_ENOMEM;
 	if (htab_init(&s->t, sizeof(struct skey), sizeof(struct sent), max ? max : 1) < 0 ||
-	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "score_sketches", 16384)) < 0)
+	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "score_sketches", 32768)) < 0)
 		goto out;
 	*st = s;
 	s = NULL;
