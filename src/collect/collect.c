@@ -254,9 +254,18 @@ static void periodic(struct collect *c, int64_t now, int64_t *next_stats)
 		collect_stats(c, stderr, true);
 	}
 	if (c->opts.stats_interval_ms > 0 && now >= *next_stats) {
+		double secs = (double)(now - c->last_ms) / 1000.0;
 		*next_stats = now + c->opts.stats_interval_ms;
-		if (log_get_level() >= LOG_LVL_INFO)
+		if (log_get_level() >= LOG_LVL_INFO) {
+			if (c->last_ms && secs > 0)
+				log_info("collect: last %.0f s: %.0f flows/s, %.0f packets/s", secs,
+					 (double)(c->flows - c->last_flows) / secs,
+					 (double)(c->packets - c->last_packets) / secs);
 			collect_stats(c, stderr, false);
+		}
+		c->last_ms = now;
+		c->last_flows = c->flows;
+		c->last_packets = c->packets;
 	}
 }
 

@@ -153,6 +153,8 @@ struct collect {
 	int finish_rc;
 	/* counters, receive thread */
 	uint64_t packets, flows, bad_packets, denied, recv_errors;
+	uint64_t last_packets, last_flows; /* at the previous periodic line */
+	int64_t last_ms;
 	struct collect_source *src_tab; /* 2 * COLLECT_MAX_SOURCES slots, open addressing */
 	size_t nsrc;
 	uint64_t denied_other, bad_other; /* past the table's cap */
