@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "util/err.h"
 
@@ -80,12 +81,23 @@ const char *query_key_name(enum query_key key)
 
 const char *query_order_name(enum query_order o) { return o <= QUERY_ORDER_BYTES ? order_names[o] : "?"; }
 
-/* A zeroed slot array aligned to cache lines (a slot is 64 bytes: one line). */
+/* A zeroed slot array aligned to cache lines (a slot is 64 bytes: one
+ * line). Big tables are aligned to 2 MiB and offered to transparent huge
+ * pages: a table of millions of keys then costs a few hundred page faults
+ * instead of hundreds of thousands. */
 static struct slot *slots_new(size_t n)
 {
-	struct slot *s = aligned_alloc(64, n * sizeof(*s));
-	if (s)
-		memset(s, 0, n * sizeof(*s));
+	size_t bytes = n * sizeof(struct slot);
+	size_t align = bytes >= (4u << 20) ? (2u << 20) : 64;
+	struct slot *s = aligned_alloc(align, (bytes + align - 1) / align * align);
+
+	if (!s)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (align > 64)
+		(void)madvise(s, bytes, MADV_HUGEPAGE);
+#endif
+	memset(s, 0, bytes);
 	return s;
 }
 
