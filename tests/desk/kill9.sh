@@ -8,7 +8,7 @@
 # the audit chain is intact. SQLite always; PostgreSQL when VIGIL_PG_URL is set.
 set -eu
 : "${VIGIL:?VIGIL must point at the vigil binary}"
-N=${KILL9_EVENTS:-10000}
+N=${KILL9_EVENTS:-8000}
 KILLS=${KILL9_KILLS:-12}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigil-kill9.XXXXXX")
 pgdb=""
