@@ -184,6 +184,21 @@ static void count_sink(void *ctx, const struct flow *f, size_t n)
 	pthread_mutex_unlock(&k->mu);
 }
 
+/* Wait (up to 20 s) until the sink has seen n flows. */
+static bool wait_flows(struct counter *k, uint64_t n)
+{
+	for (int i = 0; i < 2000; i++) {
+		uint64_t got;
+		pthread_mutex_lock(&k->mu);
+		got = k->flows;
+		pthread_mutex_unlock(&k->mu);
+		if (got >= n)
+			return got == n;
+		usleep(10000);
+	}
+	return false;
+}
+
 static uint64_t store_rows(const char *dir)
 {
 	struct store_select sel = { INT64_MIN, INT64_MAX, NULL, 0 };
@@ -331,16 +346,18 @@ static void test_live(void **state)
 	assert_int_equal(collect_add_sink(c, count_sink, &k), 0);
 	assert_int_equal(pthread_create(&th, NULL, run_thread, c), 0);
 
+	/* One socket delivers in order: once the sink has the flows of the last
+	 * packet, every earlier datagram has been handled. */
+	len = v5_packet(pkt, 2, 0, 100);
+	send_from("127.0.0.2", port, pkt, len);  /* denied */
+	send_from("127.0.0.1", port, "\x00\x05garbage", 9);  /* bad */
 	len = v5_packet(pkt, 2, 0, 0);
 	send_from("127.0.0.1", port, pkt, len);
 	len = v5_packet(pkt, 3, 2, 2);
 	send_from("127.0.0.1", port, pkt, len);
 	len = v5_packet(pkt, 4, 10, 5);          /* 5 flows lost by sequence */
 	send_from("127.0.0.1", port, pkt, len);
-	send_from("127.0.0.1", port, "\x00\x05garbage", 9);  /* bad */
-	len = v5_packet(pkt, 2, 0, 100);
-	send_from("127.0.0.2", port, pkt, len);  /* denied */
-	usleep(300000);
+	assert_true(wait_flows(&k, 9));
 
 	/* reload: now 127.0.0.2 is allowed too */
 	char *p = write_tmp("[collect]\nallow = 127.0.0.0/30\n");
@@ -348,10 +365,10 @@ static void test_live(void **state)
 	unlink(p);
 	assert_int_equal(collect_reload(c, cf, err, sizeof(err)), 0);
 	conf_free(cf);
-	usleep(200000);
+	usleep(300000);                          /* the loop takes the new policy when woken */
 	len = v5_packet(pkt, 7, 0, 200);
 	send_from("127.0.0.2", port, pkt, len);
-	usleep(200000);
+	assert_true(wait_flows(&k, 16));
 	collect_request_stats(c);
 	collect_stop(c);
 	assert_int_equal(pthread_join(th, &ret), 0);
