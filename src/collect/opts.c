@@ -291,7 +291,8 @@ int collect_opts_from_conf(struct collect_opts *o, const struct conf *cf, char *
 		}
 	}
 	o->store.level = (int)conf_get_int(cf, "store", "level", o->store.level);
-	o->store.sync = conf_get_bool(cf, "store", "sync", o->store.sync != 0);
+	/* store.h: 0 or 1 = fdatasync finished blocks, -1 = do not (tests only) */
+	o->store.sync = conf_get_bool(cf, "store", "sync", o->store.sync >= 0) ? 1 : -1;
 	return 0;
 }
 
