@@ -112,7 +112,7 @@ static void test_conf(void **state)
 			    "rcvbuf = 8M\nallow = 10.0.0.0/8\nallow = 192.0.2.1\n"
 			    "sampling = 10.1.1.1 64\nuser = vigil\nstats_interval = 10s\nqueue = 16\n"
 			    "[store]\ndir = /srv/flows\nsegment = 10m\nflush = 200ms\ncodec = lz4\n"
-			    "level = 1\n");
+			    "level = 1\nsync = false\n");
 
 	(void)state;
 	collect_opts_init(&o);
@@ -133,6 +133,7 @@ static void test_conf(void **state)
 	assert_int_equal(o.store.flush_ms, 200);
 	assert_int_equal(o.store.codec, STORE_LZ4);
 	assert_int_equal(o.store.level, 1);
+	assert_int_equal(o.store.sync, -1);
 	collect_opts_free(&o);
 	conf_free(cf);
 
