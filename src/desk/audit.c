@@ -61,7 +61,7 @@ int desk_audit_add(struct desk *d, int64_t incident, const char *action, const c
 	desk_bind_text(d, st, 6, detail);
 	desk_bind_text(d, st, 7, d->head_hash);
 	desk_bind_text(d, st, 8, hash);
-	if (desk_defer(d, st, false))
+	if (desk_defer(d, st, 0))
 		return VIGIL_EDB;
 	d->head_seq = seq;
 	memcpy(d->head_hash, hash, sizeof(hash));

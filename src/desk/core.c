@@ -211,9 +211,9 @@ int desk_step(struct desk *d, struct db_stmt *st)
 	return rc;
 }
 
-int desk_defer(struct desk *d, struct db_stmt *st, bool must_change)
+int desk_defer(struct desk *d, struct db_stmt *st, int64_t expect)
 {
-	int rc = d->ops->defer(st, must_change);
+	int rc = d->ops->defer(st, expect);
 
 	if (rc < 0)
 		log_error("desk: %s", d->ops->errmsg(d->db));
@@ -276,7 +276,7 @@ int desk_tx_commit(struct desk *d)
 			goto fail;
 		desk_bind_int(d, st, 1, d->head_seq);
 		desk_bind_text(d, st, 2, d->head_hash);
-		if (desk_defer(d, st, false))
+		if (desk_defer(d, st, 0))
 			goto fail;
 	}
 	misses = d->ops->sync(d->db);

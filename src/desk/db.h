@@ -40,9 +40,9 @@ struct db_ops {
 	bool (*col_null)(struct db_stmt *st, int i);
 	/* Execute without waiting for the outcome (PostgreSQL: queued in a
 	 * pipeline inside a transaction; SQLite: at once). The statement may be
-	 * reset and reused right away. must_change: count the execution as a
-	 * "miss" if it changes no row (an ON CONFLICT DO NOTHING that hit). */
-	int (*defer)(struct db_stmt *st, bool must_change);
+	 * reset and reused right away. expect: the rows it must change; each one
+	 * it did not (an ON CONFLICT DO NOTHING that hit) counts as a "miss". */
+	int (*defer)(struct db_stmt *st, int64_t expect);
 	/* Wait for every deferred execution: the number of misses (>= 0), or
 	 * VIGIL_EDB if any failed. */
 	int (*sync)(struct db *db);

@@ -355,7 +355,7 @@ int desk_link_in_tx(struct desk *d, int64_t a, int64_t b)
 	desk_bind_int(d, st, 1, a < b ? a : b);
 	desk_bind_int(d, st, 2, a < b ? b : a);
 	desk_bind_int(d, st, 3, vtime_now_ms());
-	if (desk_defer(d, st, false))
+	if (desk_defer(d, st, 0))
 		return VIGIL_EDB;
 	if ((rc = desk_audit_json(d, a, "link", json_pack("{s:I}", "with", (json_int_t)b))))
 		return rc;

@@ -37,6 +37,7 @@ static void batch_clear(struct desk *d)
 	for (size_t i = 0; i < d->nbatch; i++)
 		free(d->batch[i].raw);
 	d->nbatch = 0;
+	d->rows_from = 0;
 	if (d->bset)
 		memset(d->bset, 0, d->bset_cap * sizeof(*d->bset));
 	memset(&d->bst, 0, sizeof(d->bst));
@@ -73,60 +74,177 @@ static int count_duplicate(struct desk *d, const char *eid)
 	if (!(st = desk_q(d, SQL_EDUP)))
 		return VIGIL_EDB;
 	desk_bind_text(d, st, 1, eid);
-	if (desk_defer(d, st, false))
+	if (desk_defer(d, st, 0))
 		return VIGIL_EDB;
 	if (!(st = desk_q(d, SQL_IDUP)))
 		return VIGIL_EDB;
 	desk_bind_text(d, st, 1, eid);
-	return desk_defer(d, st, false);
+	return desk_defer(d, st, 0);
+}
+
+#define ROWS 64 /* events a multi-row INSERT carries */
+
+static const char REPORT_COLS[] = "INSERT INTO report (eid, source, received, raw) VALUES ";
+static const char EVENT_COLS[] =
+	"INSERT INTO event (eid, incident_id, kind, host, peer, port, proto, first_ms, last_ms,"
+	" flows, packets, bytes, score, why, query, source) VALUES ";
+#define REPORT_NP 4
+#define EVENT_NP 16
+
+/* "INSERT ... VALUES ($1,..),(..) ... ON CONFLICT (eid) DO NOTHING" for rows rows into out. */
+static void multi_sql(char *out, size_t n, const char *head, int np, int rows)
+{
+	size_t len = (size_t)snprintf(out, n, "%s", head);
+	int k = 1;
+
+	for (int r = 0; r < rows; r++) {
+		len += (size_t)snprintf(out + len, n - len, r ? ",(" : "(");
+		for (int c = 0; c < np; c++, k++)
+			len += (size_t)snprintf(out + len, n - len, c ? ",$%d" : "$%d", k);
+		len += (size_t)snprintf(out + len, n - len, ")");
+	}
+	snprintf(out + len, n - len, " ON CONFLICT (eid) DO NOTHING");
+}
+
+/* The single-row and ROWS-row statement texts (built once; their addresses key the cache). */
+static char sql_report1[512], sql_reportn[4096], sql_event1[1024], sql_eventn[16384];
+
+static void build_sql(void)
+{
+	if (sql_report1[0])
+		return;
+	multi_sql(sql_report1, sizeof(sql_report1), REPORT_COLS, REPORT_NP, 1);
+	multi_sql(sql_reportn, sizeof(sql_reportn), REPORT_COLS, REPORT_NP, ROWS);
+	multi_sql(sql_event1, sizeof(sql_event1), EVENT_COLS, EVENT_NP, 1);
+	multi_sql(sql_eventn, sizeof(sql_eventn), EVENT_COLS, EVENT_NP, ROWS);
+}
+
+static void bind_report(struct desk *d, struct db_stmt *q, int base, const struct desk_pending *p)
+{
+	const struct event *e = &p->e;
+
+	desk_bind_text(d, q, base + 1, p->eid);
+	desk_bind_text(d, q, base + 2, p->source[0] ? p->source : (e->source[0] ? e->source : "event"));
+	desk_bind_int(d, q, base + 3, vtime_now_ms());
+	desk_bind_text(d, q, base + 4, p->raw);
+}
+
+static void bind_event(struct desk *d, struct db_stmt *q, int base, const struct desk_pending *p)
+{
+	const struct event *e = &p->e;
+	char host[ADDR_STRLEN], peer[ADDR_STRLEN] = "", score[32];
+
+	addr_format(&e->host, host);
+	if (e->has_peer)
+		addr_format(&e->peer, peer);
+	snprintf(score, sizeof(score), "%.17g", e->score);
+	desk_bind_text(d, q, base + 1, p->eid);
+	desk_bind_int(d, q, base + 2, p->incident_id);
+	desk_bind_text(d, q, base + 3, e->kind);
+	desk_bind_text(d, q, base + 4, host);
+	desk_bind_text(d, q, base + 5, peer);
+	desk_bind_int(d, q, base + 6, e->port);
+	desk_bind_int(d, q, base + 7, e->proto);
+	desk_bind_int(d, q, base + 8, e->first_ms);
+	desk_bind_int(d, q, base + 9, e->last_ms);
+	desk_bind_int(d, q, base + 10, (int64_t)(e->flows > INT64_MAX ? INT64_MAX : e->flows));
+	desk_bind_int(d, q, base + 11, (int64_t)(e->packets > INT64_MAX ? INT64_MAX : e->packets));
+	desk_bind_int(d, q, base + 12, (int64_t)(e->bytes > INT64_MAX ? INT64_MAX : e->bytes));
+	desk_bind_text(d, q, base + 13, score);
+	desk_bind_text(d, q, base + 14, e->why);
+	desk_bind_text(d, q, base + 15, e->query);
+	desk_bind_text(d, q, base + 16, e->source);
+}
+
+/* Queue the report and event rows of batch[from..to) (not duplicates) as
+ * inserts that must each add a row; ROWS at a time where possible. */
+static int insert_rows(struct desk *d, size_t from, size_t to)
+{
+	const char *rs, *es;
+	struct db_stmt *q;
+	size_t n, i;
+	int r;
+
+	build_sql();
+	while (from < to) {
+		/* a full chunk only if none of its entries is a duplicate */
+		n = to - from >= ROWS ? ROWS : 1;
+		for (i = from; n == ROWS && i < from + ROWS; i++)
+			if (d->batch[i].dup)
+				n = 1;
+		if (n == 1 && d->batch[from].dup) {
+			from++;
+			continue;
+		}
+		rs = n == ROWS ? sql_reportn : sql_report1;
+		es = n == ROWS ? sql_eventn : sql_event1;
+		if (!(q = desk_q(d, rs)))
+			return VIGIL_EDB;
+		for (r = 0; r < (int)n; r++)
+			bind_report(d, q, r * REPORT_NP, &d->batch[from + (size_t)r]);
+		if (desk_defer(d, q, (int64_t)n))
+			return VIGIL_EDB;
+		if (!(q = desk_q(d, es)))
+			return VIGIL_EDB;
+		for (r = 0; r < (int)n; r++)
+			bind_event(d, q, r * EVENT_NP, &d->batch[from + (size_t)r]);
+		if (desk_defer(d, q, (int64_t)n))
+			return VIGIL_EDB;
+		from += n;
+	}
+	return 0;
+}
+
+/* Queue the rows held back so far: full chunks only, or everything when all. */
+static int flush_rows(struct desk *d, bool all)
+{
+	size_t to = d->nbatch;
+	int rc;
+
+	if (!all)
+		to = d->rows_from + (d->nbatch - d->rows_from) / ROWS * ROWS;
+	if (to <= d->rows_from)
+		return 0;
+	rc = insert_rows(d, d->rows_from, to);
+	d->rows_from = to;
+	return rc;
 }
 
 /*
- * One event into the open batch. Fast mode queues the report and event
- * inserts (ON CONFLICT DO NOTHING) without waiting and assumes the event is
- * new; if any turns out to exist, COMMIT reports it and the whole batch is
- * replayed in careful mode, which checks each report insert at once.
+ * One event into the open batch. Fast mode assumes the event is new: the
+ * rules run at once, its report and event rows are held and inserted ROWS at
+ * a time (ON CONFLICT DO NOTHING, each must add a row). If any turns out to
+ * exist, COMMIT says so and the whole batch is replayed in careful mode,
+ * which inserts the report at once and checks it before the rules run.
  */
-static int ingest_one(struct desk *d, const struct desk_pending *p)
+static int ingest_one(struct desk *d, struct desk_pending *p)
 {
-	static const char SQL_REPORT[] =
-		"INSERT INTO report (eid, source, received, raw) VALUES ($1, $2, $3, $4)"
-		" ON CONFLICT (eid) DO NOTHING";
-	static const char SQL_EVENT[] =
-		"INSERT INTO event (eid, incident_id, kind, host, peer, port, proto, first_ms, last_ms,"
-		" flows, packets, bytes, score, why, query, source)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-		" ON CONFLICT (eid) DO NOTHING";
-	const struct event *e = &p->e;
-	const char *eid = p->eid;
-	char host[ADDR_STRLEN], peer[ADDR_STRLEN] = "", score[32];
 	struct desk_ingest_stats *st = &d->bst;
 	struct desk_kc *k;
 	struct db_stmt *q;
 	int outcome, rc;
 
-	if (p->dup) { /* within the batch: the first one's insert is queued before this update */
-		st->events++;
-		st->duplicates++;
-		return count_duplicate(d, eid);
-	}
-	if (!(q = desk_q(d, SQL_REPORT)))
-		return VIGIL_EDB;
-	desk_bind_text(d, q, 1, eid);
-	desk_bind_text(d, q, 2, p->source[0] ? p->source : (e->source[0] ? e->source : "event"));
-	desk_bind_int(d, q, 3, vtime_now_ms());
-	desk_bind_text(d, q, 4, p->raw);
-	if (desk_defer(d, q, true))
-		return VIGIL_EDB;
 	st->events++;
+	if (p->dup) { /* within the batch: the first one's insert goes before this update */
+		st->duplicates++;
+		if (!d->careful && (rc = flush_rows(d, true)))
+			return rc;
+		return count_duplicate(d, p->eid);
+	}
 	if (d->careful) {
+		build_sql();
+		if (!(q = desk_q(d, sql_report1)))
+			return VIGIL_EDB;
+		bind_report(d, q, 0, p);
+		if (desk_defer(d, q, 1))
+			return VIGIL_EDB;
 		int misses = d->ops->sync(d->db);
 
 		if (misses < 0)
 			return VIGIL_EDB;
 		if (misses > 0) {
 			st->duplicates++;
-			return count_duplicate(d, eid);
+			return count_duplicate(d, p->eid);
 		}
 	}
 	if (d->kc_used >= DESK_KEYCACHE / 2) {
@@ -134,37 +252,23 @@ static int ingest_one(struct desk *d, const struct desk_pending *p)
 			return rc;
 		desk_kc_clear(d);
 	}
-	if ((rc = desk_rules_apply(d, e, &k, &outcome)))
+	if ((rc = desk_rules_apply(d, &p->e, &k, &outcome)))
 		return rc;
-	if (!(q = desk_q(d, SQL_EVENT)))
-		return VIGIL_EDB;
-	addr_format(&e->host, host);
-	if (e->has_peer)
-		addr_format(&e->peer, peer);
-	snprintf(score, sizeof(score), "%.17g", e->score);
-	desk_bind_text(d, q, 1, eid);
-	desk_bind_int(d, q, 2, k->id);
-	desk_bind_text(d, q, 3, e->kind);
-	desk_bind_text(d, q, 4, host);
-	desk_bind_text(d, q, 5, peer);
-	desk_bind_int(d, q, 6, e->port);
-	desk_bind_int(d, q, 7, e->proto);
-	desk_bind_int(d, q, 8, e->first_ms);
-	desk_bind_int(d, q, 9, e->last_ms);
-	desk_bind_int(d, q, 10, (int64_t)(e->flows > INT64_MAX ? INT64_MAX : e->flows));
-	desk_bind_int(d, q, 11, (int64_t)(e->packets > INT64_MAX ? INT64_MAX : e->packets));
-	desk_bind_int(d, q, 12, (int64_t)(e->bytes > INT64_MAX ? INT64_MAX : e->bytes));
-	desk_bind_text(d, q, 13, score);
-	desk_bind_text(d, q, 14, e->why);
-	desk_bind_text(d, q, 15, e->query);
-	desk_bind_text(d, q, 16, e->source);
-	if (desk_defer(d, q, !d->careful))
-		return VIGIL_EDB;
+	p->incident_id = k->id;
+	if (d->careful) {
+		if (!(q = desk_q(d, sql_event1)))
+			return VIGIL_EDB;
+		bind_event(d, q, 0, p);
+		if (desk_defer(d, q, 0))
+			return VIGIL_EDB;
+	} else if ((rc = flush_rows(d, false))) {
+		return rc;
+	}
 	k->events++;
-	if (e->first_ms < k->first_seen || !k->first_seen)
-		k->first_seen = e->first_ms;
-	if (e->last_ms > k->last_seen)
-		k->last_seen = e->last_ms;
+	if (p->e.first_ms < k->first_seen || !k->first_seen)
+		k->first_seen = p->e.first_ms;
+	if (p->e.last_ms > k->last_seen)
+		k->last_seen = p->e.last_ms;
 	k->dirty = true;
 	if (outcome == 0) {
 		k->joined++;
@@ -281,7 +385,7 @@ static int store_position(struct desk *d, const char *pos_key, const char *pos_f
 	desk_bind_text(d, q, 1, pos_key);
 	desk_bind_text(d, q, 2, pos_file);
 	desk_bind_int(d, q, 3, pos_off);
-	return desk_defer(d, q, false);
+	return desk_defer(d, q, 0);
 }
 
 int desk_ingest_commit(struct desk *d, const char *pos_key, const char *pos_file, int64_t pos_off)
@@ -290,7 +394,7 @@ int desk_ingest_commit(struct desk *d, const char *pos_key, const char *pos_file
 
 	if (!d->in_tx || !d->tx_ingest)
 		return VIGIL_ESTATE;
-	if ((rc = store_position(d, pos_key, pos_file, pos_off)))
+	if ((rc = flush_rows(d, true)) || (rc = store_position(d, pos_key, pos_file, pos_off)))
 		goto fail;
 	rc = desk_tx_commit(d);
 	if (rc == VIGIL_EEXIST && !d->careful) {

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PG_MAXPARAMS 32
+#define PG_MAXPARAMS 2048
 #define PG_MAXPEND 512 /* queued executions before a forced drain */
 
 struct db {
@@ -26,7 +26,7 @@ struct db {
 	unsigned nstmt; /* names of prepared statements: s1, s2, ... */
 	bool pipe;      /* in pipeline mode (inside a transaction) */
 	int npend;      /* executions queued and not yet drained */
-	bool must[PG_MAXPEND];
+	int64_t expect[PG_MAXPEND];
 	int misses;     /* must-change executions that changed nothing */
 	bool failed;    /* a queued execution failed */
 };
@@ -35,7 +35,7 @@ struct db_stmt {
 	struct db *db;
 	char name[24];
 	int nparams;
-	char *params[PG_MAXPARAMS];
+	char **params; /* nparams */
 	PGresult *res;
 	int row, nrows;
 	int64_t changes;
@@ -111,8 +111,8 @@ static int drain(struct db *db, struct db_stmt *want)
 				} else if (want && i == total - 1) {
 					want->res = r;
 					continue;
-				} else if (db->must[i] && strtoll(PQcmdTuples(r), NULL, 10) == 0) {
-					db->misses++;
+				} else if (db->expect[i] > strtoll(PQcmdTuples(r), NULL, 10)) {
+					db->misses += (int)(db->expect[i] - strtoll(PQcmdTuples(r), NULL, 10));
 				}
 			}
 			PQclear(r);
@@ -192,6 +192,10 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 		return VIGIL_ENOMEM;
 	st->db = db;
 	st->nparams = n;
+	if (n && !(st->params = calloc((size_t)n, sizeof(*st->params)))) {
+		free(st);
+		return VIGIL_ENOMEM;
+	}
 	snprintf(st->name, sizeof(st->name), "s%u", ++db->nstmt);
 	bool was_pipe = db->pipe;
 	leave_pipe(db);
@@ -200,6 +204,7 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 		db->pipe = true;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		PQclear(r);
+		free(st->params);
 		free(st);
 		return VIGIL_EDB;
 	}
@@ -235,6 +240,7 @@ static void pg_finalize(struct db_stmt *st)
 	pg_reset(st);
 	snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
 	pg_exec(st->db, sql);
+	free(st->params);
 	free(st);
 }
 
@@ -288,7 +294,7 @@ static int pg_step(struct db_stmt *st)
 	return 0;
 }
 
-static int pg_defer(struct db_stmt *st, bool must_change)
+static int pg_defer(struct db_stmt *st, int64_t expect)
 {
 	struct db *db = st->db;
 	int rc;
@@ -298,8 +304,8 @@ static int pg_defer(struct db_stmt *st, bool must_change)
 			;
 		if (rc < 0)
 			return rc;
-		if (must_change && st->changes == 0)
-			db->misses++;
+		if (st->changes < expect)
+			db->misses += (int)(expect - st->changes);
 		return 0;
 	}
 	if (PQsendQueryPrepared(db->c, st->name, st->nparams, (const char *const *)st->params,
@@ -307,7 +313,7 @@ static int pg_defer(struct db_stmt *st, bool must_change)
 		db->failed = true;
 		return VIGIL_EDB;
 	}
-	db->must[db->npend++] = must_change;
+	db->expect[db->npend++] = expect;
 	st->ran = true;
 	if (db->npend == PG_MAXPEND)
 		return drain(db, NULL);

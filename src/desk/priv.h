@@ -30,6 +30,7 @@ struct desk_pending {
 	char source[64];
 	char eid[33];
 	bool dup; /* the same event came earlier in this batch */
+	int64_t incident_id;
 };
 
 struct desk {
@@ -54,6 +55,7 @@ struct desk {
 	bool tx_ingest;      /* the open transaction is an ingest batch */
 	struct desk_pending *batch; /* the open batch's events */
 	size_t nbatch, capbatch;
+	size_t rows_from;    /* batch[rows_from..] have rows not yet queued for insert */
 	uint32_t *bset;      /* open-addressing set of batch indexes + 1, by eid */
 	size_t bset_cap;
 	bool careful;        /* replaying: check each event for a duplicate at once */
@@ -68,7 +70,7 @@ struct db_stmt *desk_q(struct desk *d, const char *sql);
 int desk_bind_text(struct desk *d, struct db_stmt *st, int i, const char *s);
 int desk_bind_int(struct desk *d, struct db_stmt *st, int i, int64_t v);
 /* Execute without waiting (see db_ops.defer); errors show at the next sync/commit. */
-int desk_defer(struct desk *d, struct db_stmt *st, bool must_change);
+int desk_defer(struct desk *d, struct db_stmt *st, int64_t expect);
 /* Run to completion (ignore rows); 0 or VIGIL_EDB. */
 int desk_run(struct desk *d, struct db_stmt *st);
 /* Step once: 1 row, 0 none, < 0 error (logged). */

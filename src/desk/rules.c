@@ -107,7 +107,7 @@ int desk_kc_flush(struct desk *d)
 		desk_bind_int(d, st, 3, k->last_seen);
 		desk_bind_int(d, st, 4, now);
 		desk_bind_int(d, st, 5, k->id);
-		if (desk_defer(d, st, false))
+		if (desk_defer(d, st, 0))
 			return VIGIL_EDB;
 		if (k->joined) {
 			snprintf(detail, sizeof(detail), "{\"events\":%lld}", (long long)k->joined);

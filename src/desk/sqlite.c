@@ -151,7 +151,7 @@ static int sq_step(struct db_stmt *st)
 	return VIGIL_EDB;
 }
 
-static int sq_defer(struct db_stmt *st, bool must_change)
+static int sq_defer(struct db_stmt *st, int64_t expect)
 {
 	int rc;
 
@@ -161,8 +161,8 @@ static int sq_defer(struct db_stmt *st, bool must_change)
 		st->db->failed = true;
 		return VIGIL_EDB;
 	}
-	if (must_change && st->changes == 0)
-		st->db->misses++;
+	if (st->changes < expect)
+		st->db->misses += (int)(expect - st->changes);
 	return 0;
 }
 
