@@ -17,6 +17,7 @@ int qout_init(struct qout *o, FILE *fp)
 	o->fp = fp;
 	o->len = 0;
 	o->failed = 0;
+	o->tsec = INT64_MIN;
 	o->buf = malloc(QOUT_SIZE);
 	return o->buf ? 0 : VIGIL_ENOMEM;
 }
@@ -37,7 +38,7 @@ int qout_flush(struct qout *o)
 	return o->failed ? VIGIL_EIO : 0;
 }
 
-void qout_put(struct qout *o, const char *s, size_t n)
+void qout_put_slow(struct qout *o, const char *s, size_t n)
 {
 	while (n) {
 		size_t room = QOUT_SIZE - o->len;
@@ -119,6 +120,20 @@ void qout_time(struct qout *o, int64_t ms, char sep, int zulu)
 	int64_t days = ms / 86400000, rem = ms % 86400000;
 	char b[32];
 
+	/* Flows come roughly in time order: reuse the date and time of day of
+	 * the previous call when the second is the same. */
+	int64_t sec = ms >= 0 ? ms / 1000 : -1;
+	if (sec >= 0 && sec == o->tsec && sep == o->tsep) {
+		unsigned fr = (unsigned)(ms % 1000);
+		memcpy(b, o->tdate, 19);
+		b[19] = '.';
+		b[20] = (char)('0' + fr / 100);
+		two(b + 21, fr % 100);
+		b[23] = 'Z';
+		qout_put(o, b, zulu ? 24 : 23);
+		return;
+	}
+
 	if (rem < 0) {
 		rem += 86400000;
 		days--;
@@ -158,6 +173,11 @@ void qout_time(struct qout *o, int64_t ms, char sep, int zulu)
 	two(b + 21, fr % 100);
 	b[23] = 'Z';
 	qout_put(o, b, zulu ? 24 : 23);
+	if (sec >= 0) {
+		o->tsec = sec;
+		o->tsep = sep;
+		memcpy(o->tdate, b, 19);
+	}
 }
 
 void qout_flags(struct qout *o, uint8_t flags)

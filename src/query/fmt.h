@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util/addr.h"
 
@@ -20,6 +21,9 @@ struct qout {
 	char *buf;
 	size_t len;
 	int failed;
+	int64_t tsec;        /* second whose "YYYY-MM-DD?hh:mm:ss" is cached in tdate */
+	char tsep;
+	char tdate[19];
 };
 
 int qout_init(struct qout *o, FILE *fp);
@@ -32,7 +36,19 @@ static inline void qout_room(struct qout *o)
 	if (o->len > QOUT_SIZE - QOUT_ROOM)
 		qout_flush(o);
 }
-void qout_put(struct qout *o, const char *s, size_t n);
+void qout_put_slow(struct qout *o, const char *s, size_t n);
+/* Append n bytes (inline when they fit, the common case). */
+static inline void qout_put(struct qout *o, const char *s, size_t n)
+{
+	if (n <= QOUT_SIZE - o->len) {
+		memcpy(o->buf + o->len, s, n);
+		o->len += n;
+	} else {
+		qout_put_slow(o, s, n);
+	}
+}
+/* Append a string literal (length known at compile time). */
+#define QOUT_LIT(o, lit) qout_put((o), (lit), sizeof(lit) - 1)
 void qout_str(struct qout *o, const char *s);
 void qout_c(struct qout *o, char c);
 void qout_u64(struct qout *o, uint64_t v);

@@ -156,19 +156,19 @@ static void list_row(struct query_run *qr, const struct flow *f)
 	qout_room(o);
 	switch (qr->opts.format) {
 	case QUERY_OUT_JSON:
-		qout_str(o, "{\"first\":\"");
+		QOUT_LIT(o, "{\"first\":\"");
 		qout_time(o, f->first_ms, 'T', 1);
-		qout_str(o, "\",\"last\":\"");
+		QOUT_LIT(o, "\",\"last\":\"");
 		qout_time(o, f->last_ms, 'T', 1);
-		qout_str(o, "\",\"src\":\"");
+		QOUT_LIT(o, "\",\"src\":\"");
 		qout_addr(o, &f->src);
-		qout_str(o, "\",\"dst\":\"");
+		QOUT_LIT(o, "\",\"dst\":\"");
 		qout_addr(o, &f->dst);
-		qout_str(o, "\",\"sport\":");
+		QOUT_LIT(o, "\",\"sport\":");
 		qout_u64(o, f->sport);
-		qout_str(o, ",\"dport\":");
+		QOUT_LIT(o, ",\"dport\":");
 		qout_u64(o, f->dport);
-		qout_str(o, ",\"proto\":");
+		QOUT_LIT(o, ",\"proto\":");
 		if (proto_name(f->proto)) {
 			qout_c(o, '"');
 			qout_str(o, proto_name(f->proto));
@@ -176,17 +176,17 @@ static void list_row(struct query_run *qr, const struct flow *f)
 		} else {
 			qout_u64(o, f->proto);
 		}
-		qout_str(o, ",\"packets\":");
+		QOUT_LIT(o, ",\"packets\":");
 		qout_u64(o, f->packets);
-		qout_str(o, ",\"bytes\":");
+		QOUT_LIT(o, ",\"bytes\":");
 		qout_u64(o, f->bytes);
-		qout_str(o, ",\"flags\":\"");
+		QOUT_LIT(o, ",\"flags\":\"");
 		qout_flags(o, f->tcp_flags);
-		qout_str(o, "\",\"exporter\":\"");
+		QOUT_LIT(o, "\",\"exporter\":\"");
 		qout_addr(o, &f->exporter);
-		qout_str(o, "\",\"sampling\":");
+		QOUT_LIT(o, "\",\"sampling\":");
 		qout_u64(o, f->sampling);
-		qout_str(o, "}\n");
+		QOUT_LIT(o, "}\n");
 		break;
 	case QUERY_OUT_CSV:
 		qout_time(o, f->first_ms, 'T', 1);
@@ -405,7 +405,7 @@ static void write_stat(struct query_run *qr, size_t si)
 			    "Duration", "Proto", key_title(k), "Flows(%)", "Packets(%)", "Bytes(%)",
 			    "pps", "bps", "bpp");
 	} else if (qr->opts.format == QUERY_OUT_CSV && si == 0) {
-		qout_str(o, "stat,order,rank,key,first,last,proto,flows,packets,bytes\n");
+		QOUT_LIT(o, "stat,order,rank,key,first,last,proto,flows,packets,bytes\n");
 	}
 	for (size_t i = 0; i < n; i++) {
 		char ks[ADDR_STRLEN + 8], pb[8], a1[32], a2[32], a3[32], a4[32], a5[32], a6[32];
@@ -425,21 +425,21 @@ static void write_stat(struct query_run *qr, size_t si)
 			continue;
 		}
 		if (qr->opts.format == QUERY_OUT_JSON) {
-			qout_str(o, "{\"stat\":\"");
+			QOUT_LIT(o, "{\"stat\":\"");
 			qout_str(o, query_key_name(k));
-			qout_str(o, "\",\"order\":\"");
+			QOUT_LIT(o, "\",\"order\":\"");
 			qout_str(o, query_order_name(qr->opts.stat_order[si]));
-			qout_str(o, "\",\"rank\":");
+			QOUT_LIT(o, "\",\"rank\":");
 			qout_u64(o, i + 1);
-			qout_str(o, ",\"key\":\"");
+			QOUT_LIT(o, ",\"key\":\"");
 			qout_str(o, ks);
-			qout_str(o, "\",\"first\":\"");
+			QOUT_LIT(o, "\",\"first\":\"");
 			qout_time(o, e[i].first_ms, 'T', 1);
-			qout_str(o, "\",\"last\":\"");
+			QOUT_LIT(o, "\",\"last\":\"");
 			qout_time(o, e[i].last_ms, 'T', 1);
-			qout_str(o, "\",\"proto\":\"");
+			QOUT_LIT(o, "\",\"proto\":\"");
 			qout_str(o, ps);
-			qout_str(o, "\",\"flows\":");
+			QOUT_LIT(o, "\",\"flows\":");
 		} else {
 			qout_str(o, query_key_name(k));
 			qout_c(o, ',');
