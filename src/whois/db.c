@@ -40,8 +40,6 @@ struct build {
 	char scratch[4096];
 };
 
-int w_vec_reserve(void **v, size_t *cap, size_t n, size_t elem);
-
 int w_db_alloc(struct whois_db **out)
 {
 	struct whois_db *db = calloc(1, sizeof(*db));

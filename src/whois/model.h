@@ -105,8 +105,8 @@ int w_arena_add(struct w_arena *a, const char *s, size_t n, uint32_t *off);
 int w_arena_intern(struct w_arena *a, const char *s, size_t n, uint32_t *off);
 /* Intern the upper-cased form (for references). */
 int w_arena_intern_upper(struct w_arena *a, const char *s, uint32_t *off);
-/* Rebuild the intern table over an arena loaded from a snapshot: not needed
- * for lookups, so snapshots skip it. */
+/* The string at an offset. A database loaded from a snapshot has no intern
+ * table (lookups never intern), only the arena. */
 static inline const char *w_str(const struct whois_db *db, uint32_t off)
 {
 	return db->a.p + off;
@@ -116,7 +116,8 @@ void w_map_free(struct w_map *m);
 int w_map_put(struct w_map *m, uint32_t key, uint32_t val); /* keeps the first */
 uint32_t w_map_get(const struct w_map *m, uint32_t key);
 
-/* Grow a vector to hold one more; returns 0 or VIGIL_ENOMEM. */
+/* Grow a vector to hold n records; returns 0, VIGIL_ENOMEM, or VIGIL_ELIMIT
+ * past 2^32 - 1 records (indices are 32-bit). */
 int w_vec_reserve(void **v, size_t *cap, size_t n, size_t elem);
 #define W_PUSH(vec, rec)                                                           \
 	(w_vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n + 1, sizeof(*(vec).v)) \

@@ -204,6 +204,8 @@ int w_vec_reserve(void **v, size_t *cap, size_t n, size_t elem)
 {
 	if (n <= *cap)
 		return 0;
+	if (n >= W_NONE) /* indices are 32-bit, W_NONE reserved */
+		return VIGIL_ELIMIT;
 	size_t nc = *cap ? *cap * 2 : 64;
 	while (nc < n)
 		nc *= 2;
