@@ -70,6 +70,7 @@ struct cap_ctx {
 	size_t n;
 	int rc;          /* first error, or 1 when done (-n reached) */
 	uint64_t seen;
+	uint64_t capno;  /* captures opened so far */
 	struct progress *pr;
 };
 
@@ -79,7 +80,7 @@ static void cap_flush(struct cap_ctx *c)
 		c->rc = query_run_flows(c->qr, c->buf, c->n);
 	c->seen += c->n;
 	c->n = 0;
-	progress(c->pr, c->seen, 0, "", false);
+	progress(c->pr, c->seen, c->capno, c->capno == 1 ? "capture" : "captures", false);
 }
 
 static void cap_emit(void *ctx, const struct flow *flows, size_t n)
@@ -116,6 +117,7 @@ static int read_captures(struct query_run *qr, char **caps, size_t ncaps, struct
 			rc = 1;
 			break;
 		}
+		c.capno = i + 1;
 		got = flow_pcap_read(caps[i], d, cap_emit, &c, err, sizeof(err));
 		flow_decoder_free(d);
 		if (got < 0) {
