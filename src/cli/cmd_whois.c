@@ -142,10 +142,16 @@ static void print_stats(const struct whois_db *db, struct errs *e)
 		(unsigned long long)(e ? e->n : st.bad));
 }
 
+/* Database text is untrusted: control characters (an escape sequence in a
+ * dump aimed at the analyst's terminal) print as '?'. */
 static void line(const char *name, const char *value)
 {
-	if (value && *value)
-		printf("%-15s %s\n", name, value);
+	if (!value || !*value)
+		return;
+	printf("%-15s ", name);
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		putchar(*p < 0x20 || *p == 0x7f ? '?' : *p);
+	putchar('\n');
 }
 
 static void from(const struct whois_src *s)
@@ -153,7 +159,7 @@ static void from(const struct whois_src *s)
 	char buf[512];
 
 	if (s->cls)
-		printf("  %-13s %s\n", "from:", whois_src_format(s, buf, sizeof(buf)));
+		line("  from:", whois_src_format(s, buf, sizeof(buf)));
 }
 
 static void print_text(const char *ip, const struct whois_result *r)

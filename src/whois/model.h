@@ -130,6 +130,8 @@ int w_db_file(struct whois_db *db, const char *path, uint32_t *idx);
 /* Parse a sites table held in memory (file is the name for messages). */
 int w_sites_parse(struct whois_db *db, const char *file, const char *text, size_t len,
 		  whois_err_fn err, void *ctx);
+/* True when s[0..n) is well-formed UTF-8 (rpsl.c). */
+bool w_valid_utf8(const unsigned char *s, size_t n);
 /* Build the three LPMs from the record arrays (after import or load). */
 int w_db_index(struct whois_db *db);
 

@@ -12,7 +12,7 @@
  * object size are capped; a bad line makes its whole object bad: it is
  * reported (file, line), counted and skipped, and the reader goes on.
  */
-#include "whois/whois.h"
+#include "whois/model.h"
 #include "util/err.h"
 
 #include <stdio.h>
@@ -135,7 +135,7 @@ static int deliver(struct whois_rpsl *r)
 	return rc;
 }
 
-static bool valid_utf8(const unsigned char *s, size_t n)
+bool w_valid_utf8(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 
@@ -285,7 +285,7 @@ static int process_line(struct whois_rpsl *r, char *s, size_t n)
 	r->lineno++;
 	if (n && s[n - 1] == '\r')
 		n--;
-	if (!valid_utf8((const unsigned char *)s, n)) {
+	if (!w_valid_utf8((const unsigned char *)s, n)) {
 		if (grow((void **)&r->conv, &r->ccap, 2 * n + 1, 1))
 			return VIGIL_ENOMEM;
 		size_t o = 0;

@@ -154,6 +154,10 @@ static int set_field(struct sctx *s, const char *k, size_t kn, const char *v, si
 		bad(s, "empty value");
 		return 0;
 	}
+	if (!w_valid_utf8((const unsigned char *)v, vn)) {
+		bad(s, "value is not UTF-8");
+		return 0;
+	}
 	uint32_t off;
 	int rc = w_arena_intern(&s->db->a, v, vn, &off);
 	if (rc)

@@ -55,4 +55,9 @@ printf '[whois]\nrpsl = %s\nsites = %s\ndb = %s\n' "$D/chain.db" "$D/sites.conf"
 printf '[whois]\ndb = %s\n' "$T/w.db" >"$T/vigil2.conf"
 "$VIGIL" whois -c "$T/vigil2.conf" 2001:db8:100::1 | grep -q '^netname: *EXAMPLE-NET6$' ||
 	fail "lookup from config snapshot"
+# terminal escapes in database text are not passed to the analyst's terminal
+printf 'inetnum: 192.0.2.0 - 192.0.2.255\nnetname: EVIL\033[2Jx\n' >"$T/esc.db"
+"$VIGIL" whois --rpsl "$T/esc.db" 192.0.2.1 >"$T/esc.out"
+grep -q '^netname: *EVIL?\[2Jx$' "$T/esc.out" || fail "control characters not neutralised"
+if grep -q "$(printf '\033')" "$T/esc.out"; then fail "escape byte in output"; fi
 echo "whois cli: ok"
