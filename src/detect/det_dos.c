@@ -105,7 +105,7 @@ static int dos_init(struct detect *d, const struct conf *c, void **st, char *err
 		s->min_span = 1;
 	if (htab_init(&s->v, sizeof(struct vkey), sizeof(struct vict), max ? max : 1) < 0 ||
 	    htab_init(&s->a, sizeof(struct akey), sizeof(struct ampl), max ? max : 1) < 0 ||
-	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "dos_sketches", 32768)) < 0)
+	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "dos_sketches", 32768), DC_HLL_BITS_SMALL) < 0)
 		goto out;
 	snprintf(tmp, sizeof(tmp), "%s", ports);
 	for (p = tmp; *p;) {
@@ -178,6 +178,14 @@ static struct ampl *amplifier(struct dos *s, struct detect *d, const struct vadd
 		a->last = f->last_ms;
 	}
 	return a;
+}
+
+static void dos_prefetch(void *st, const struct dflow *df)
+{
+	const struct dos *s = st;
+
+	if (df->dst_in && !df->src_in)
+		htab_prefetch(&s->v, detect_hash_addr(&df->f->dst));
 }
 
 static void dos_feed(void *st, struct detect *d, const struct dflow *df)
@@ -401,12 +409,13 @@ static size_t dos_memory(const void *st)
 	const struct dos *s = st;
 
 	return sizeof(*s) + htab_memory(&s->v) + htab_memory(&s->a) +
-	       ((size_t)s->pool.cap << DC_HLL_BITS);
+	       ((size_t)s->pool.cap << s->pool.bits);
 }
 
 const struct detector_ops detector_dos = {
 	.name = "dos",
 	.init = dos_init,
+	.prefetch = dos_prefetch,
 	.feed = dos_feed,
 	.flush = dos_flush,
 	.free = dos_free,

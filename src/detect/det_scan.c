@@ -89,7 +89,7 @@ static int scan_init(struct detect *d, const struct conf *c, void **st, char *er
 	s->min_obs = detect_conf_num(c, "scan_min_observed", 10);
 	if (htab_init(&s->h, sizeof(struct hkey), sizeof(struct hent), max ? max : 1) < 0 ||
 	    htab_init(&s->v, sizeof(struct vkey), sizeof(struct vent), max ? max : 1) < 0 ||
-	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "scan_sketches", 32768)) < 0)
+	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "scan_sketches", 32768), DC_HLL_BITS) < 0)
 		goto out;
 	snprintf(tmp, sizeof(tmp), "%s", ign);
 	p = tmp;
@@ -294,7 +294,7 @@ static size_t scan_memory(const void *st)
 {
 	const struct scan *s = st;
 
-	return htab_memory(&s->h) + htab_memory(&s->v) + ((size_t)s->pool.cap << DC_HLL_BITS);
+	return htab_memory(&s->h) + htab_memory(&s->v) + ((size_t)s->pool.cap << s->pool.bits);
 }
 
 const struct detector_ops detector_scan = {

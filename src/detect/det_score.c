@@ -121,7 +121,7 @@ static int score_init(struct detect *d, const struct conf *c, void **st, char *e
 		goto out;
 	rc = VIGIL_ENOMEM;
 	if (htab_init(&s->t, sizeof(struct skey), sizeof(struct sent), max ? max : 1) < 0 ||
-	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "score_sketches", 32768)) < 0)
+	    dpool_init(&s->pool, (uint32_t)detect_conf_num(c, "score_sketches", 32768), DC_HLL_BITS_SMALL) < 0)
 		goto out;
 	*st = s;
 	s = NULL;
@@ -160,6 +160,14 @@ static void add_port(struct sent *e, uint16_t port, uint8_t proto, double v, uin
 		return;
 	}
 	e->other += v;
+}
+
+static void score_prefetch(void *st, const struct dflow *df)
+{
+	const struct score *s = st;
+
+	if (df->src_in != df->dst_in)
+		htab_prefetch(&s->t, detect_hash_addr(df->src_in ? &df->f->src : &df->f->dst));
 }
 
 static void score_feed(void *st, struct detect *d, const struct dflow *df)
@@ -308,12 +316,13 @@ static size_t score_memory(const void *st)
 {
 	const struct score *s = st;
 
-	return sizeof(*s) + htab_memory(&s->t) + ((size_t)s->pool.cap << DC_HLL_BITS);
+	return sizeof(*s) + htab_memory(&s->t) + ((size_t)s->pool.cap << s->pool.bits);
 }
 
 const struct detector_ops detector_score = {
 	.name = "score",
 	.init = score_init,
+	.prefetch = score_prefetch,
 	.feed = score_feed,
 	.flush = score_flush,
 	.free = score_free,

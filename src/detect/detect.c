@@ -260,40 +260,68 @@ void detect_flush(struct detect *d)
 	d->open = false;
 }
 
+#define FEED_CHUNK 16
+
+/* Classify f into df; false when neither end is inside (counted). */
+static bool classify(struct detect *d, const struct flow *fl, struct dflow *df)
+{
+	d->stats.flows++;
+	df->src_in = inside(d, &fl->src);
+	df->dst_in = inside(d, &fl->dst);
+	if (!df->src_in && !df->dst_in) {
+		d->stats.flows_external++;
+		return false;
+	}
+	df->f = fl;
+	df->n = fl->sampling ? fl->sampling : 1;
+	df->hit = NULL;
+	df->hit_src = false;
+	if (!df->src_in) {
+		df->hit = listed(d, &fl->src);
+		df->hit_src = df->hit != NULL;
+	}
+	if (!df->hit && !df->dst_in)
+		df->hit = listed(d, &fl->dst);
+	if (df->hit)
+		d->stats.list_hits++;
+	df->syn_only = fl->proto == 6 && (fl->tcp_flags & TCP_SYN) && !(fl->tcp_flags & TCP_ACK);
+	return true;
+}
+
 void detect_feed(struct detect *d, const struct flow *f, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct flow *fl = &f[i];
-		struct dflow df;
+	struct dflow df[FEED_CHUNK];
 
-		d->stats.flows++;
-		df.src_in = inside(d, &fl->src);
-		df.dst_in = inside(d, &fl->dst);
-		if (!df.src_in && !df.dst_in) {
-			d->stats.flows_external++;
-			continue;
+	for (size_t i = 0; i < n;) {
+		size_t m = 0;
+
+		/* classify a chunk that stays in the open window */
+		while (i < n && m < FEED_CHUNK) {
+			const struct flow *fl = &f[i];
+
+			if (d->open && fl->last_ms >= d->win_end && m > 0)
+				break; /* feed what we have before closing the window */
+			i++;
+			if (!classify(d, fl, &df[m]))
+				continue;
+			if (!d->open) {
+				window_open(d, fl->last_ms);
+			} else if (fl->last_ms >= d->win_end) {
+				detect_flush(d);
+				window_open(d, fl->last_ms);
+			} else if (fl->last_ms < d->win_start) {
+				d->stats.flows_late++;
+			}
+			m++;
 		}
-		if (!d->open) {
-			window_open(d, fl->last_ms);
-		} else if (fl->last_ms >= d->win_end) {
-			detect_flush(d);
-			window_open(d, fl->last_ms);
-		} else if (fl->last_ms < d->win_start) {
-			d->stats.flows_late++;
+		for (size_t k = 0; k < NDET; k++) {
+			if (detectors[k]->prefetch)
+				for (size_t j = 0; j < m; j++)
+					detectors[k]->prefetch(d->st[k], &df[j]);
 		}
-		df.f = fl;
-		df.n = fl->sampling ? fl->sampling : 1;
-		df.hit = NULL;
-		df.hit_src = false;
-		if (!df.src_in)
-			df.hit = listed(d, &fl->src), df.hit_src = df.hit != NULL;
-		if (!df.hit && !df.dst_in)
-			df.hit = listed(d, &fl->dst);
-		if (df.hit)
-			d->stats.list_hits++;
-		df.syn_only = fl->proto == 6 && (fl->tcp_flags & TCP_SYN) && !(fl->tcp_flags & TCP_ACK);
-		for (size_t k = 0; k < NDET; k++)
-			detectors[k]->feed(d->st[k], d, &df);
+		for (size_t j = 0; j < m; j++)
+			for (size_t k = 0; k < NDET; k++)
+				detectors[k]->feed(d->st[k], d, &df[j]);
 	}
 }
 

@@ -36,6 +36,9 @@ struct detect;
 struct detector_ops {
 	const char *name;
 	int (*init)(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen);
+	/* optional: prefetch what feed() will touch for df (called for a batch
+	 * of flows before their feed() calls, to overlap the cache misses) */
+	void (*prefetch)(void *st, const struct dflow *df);
 	void (*feed)(void *st, struct detect *d, const struct dflow *df);
 	void (*flush)(void *st, struct detect *d);
 	void (*free)(void *st);
@@ -122,11 +125,19 @@ static inline bool htab_used(const struct htab *t, size_t i)
 	memcpy(&tag, htab_slot(t, i), 8);
 	return tag != 0;
 }
+static inline void htab_prefetch(const struct htab *t, uint64_t hash)
+{
+	const uint8_t *e = t->mem + ((size_t)(hash >> 7) & (t->cap - 1)) * t->esize;
+
+	for (size_t off = 0; off < t->esize && off < 256; off += 64)
+		__builtin_prefetch(e + off, 1);
+}
 static inline size_t htab_memory(const struct htab *t) { return t->cap * t->esize; }
 
 /* ---- distinct counting: exact up to DC_EXACT values, then HyperLogLog ---- */
 #define DC_EXACT 12
-#define DC_HLL_BITS 10 /* 1024 one-byte registers, ~3% standard error */
+#define DC_HLL_BITS 10 /* scans: 1024 one-byte registers, ~3% standard error */
+#define DC_HLL_BITS_SMALL 8 /* fan-out and sources: 256 registers, ~6.5% */
 
 struct dcount {
 	uint32_t exact[DC_EXACT];
@@ -138,9 +149,10 @@ struct dcount {
 struct dpool {
 	uint8_t *regs;
 	uint32_t n, cap;
+	unsigned bits; /* 2^bits registers a sketch */
 };
 
-int dpool_init(struct dpool *p, uint32_t cap);
+int dpool_init(struct dpool *p, uint32_t cap, unsigned bits);
 void dpool_free(struct dpool *p);
 void dpool_reset(struct dpool *p);
 /* Add a value hash; returns false when the pool was full (counted by caller). */

@@ -57,7 +57,8 @@ void *htab_get(struct htab *t, const void *key, uint64_t hash, bool *created)
 			*created = true;
 			return e;
 		}
-		if (et == tag && memcmp(e + 8, key, t->ksize) == 0)
+		if (et == tag && (t->ksize == 16 ? memcmp(e + 8, key, 16) == 0 :
+					  memcmp(e + 8, key, t->ksize) == 0))
 			return e;
 		i = (i + 1) & (t->cap - 1);
 	}
@@ -70,10 +71,13 @@ void htab_clear(struct htab *t)
 	t->n = 0;
 }
 
-int dpool_init(struct dpool *p, uint32_t cap)
+int dpool_init(struct dpool *p, uint32_t cap, unsigned bits)
 {
 	memset(p, 0, sizeof(*p));
-	p->regs = calloc(cap ? cap : 1, (size_t)1 << DC_HLL_BITS);
+	if (bits < 4 || bits > 16)
+		return VIGIL_EINVAL;
+	p->bits = bits;
+	p->regs = calloc(cap ? cap : 1, (size_t)1 << bits);
 	if (!p->regs)
 		return VIGIL_ENOMEM;
 	p->cap = cap;
@@ -89,14 +93,14 @@ void dpool_free(struct dpool *p)
 void dpool_reset(struct dpool *p)
 {
 	if (p->n)
-		memset(p->regs, 0, (size_t)p->n << DC_HLL_BITS);
+		memset(p->regs, 0, (size_t)p->n << p->bits);
 	p->n = 0;
 }
 
-static void hll_add(uint8_t *r, uint64_t h)
+static void hll_add(uint8_t *r, uint64_t h, unsigned bits)
 {
-	uint32_t idx = (uint32_t)(h >> (64 - DC_HLL_BITS));
-	uint64_t rest = h << DC_HLL_BITS | ((uint64_t)1 << (DC_HLL_BITS - 1));
+	uint32_t idx = (uint32_t)(h >> (64 - bits));
+	uint64_t rest = h << bits | ((uint64_t)1 << (bits - 1));
 	uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
 
 	if (rank > r[idx])
@@ -111,7 +115,7 @@ bool dc_add(struct dcount *c, struct dpool *p, uint64_t h)
 	 * exact phase or not: a mix of the kept 32 bits. */
 	h = detect_mix((uint64_t)v << 32 | v);
 	if (c->hll) {
-		hll_add(p->regs + ((size_t)(c->hll - 1) << DC_HLL_BITS), h);
+		hll_add(p->regs + ((size_t)(c->hll - 1) << p->bits), h, p->bits);
 		return true;
 	}
 	for (uint16_t i = 0; i < c->n; i++)
@@ -129,11 +133,11 @@ bool dc_add(struct dcount *c, struct dpool *p, uint64_t h)
 	}
 	c->hll = ++p->n;
 	{
-		uint8_t *r = p->regs + ((size_t)(c->hll - 1) << DC_HLL_BITS);
+		uint8_t *r = p->regs + ((size_t)(c->hll - 1) << p->bits);
 
 		for (uint16_t i = 0; i < c->n; i++)
-			hll_add(r, detect_mix((uint64_t)c->exact[i] << 32 | c->exact[i]));
-		hll_add(r, h);
+			hll_add(r, detect_mix((uint64_t)c->exact[i] << 32 | c->exact[i]), p->bits);
+		hll_add(r, h, p->bits);
 	}
 	return true;
 }
@@ -141,14 +145,14 @@ bool dc_add(struct dcount *c, struct dpool *p, uint64_t h)
 uint64_t dc_estimate(const struct dcount *c, const struct dpool *p)
 {
 	const uint8_t *r;
-	const double m = (double)(1u << DC_HLL_BITS);
+	const double m = (double)(1u << p->bits);
 	double sum = 0, est;
 	unsigned zeros = 0;
 
 	if (!c->hll)
 		return c->n;
-	r = p->regs + ((size_t)(c->hll - 1) << DC_HLL_BITS);
-	for (unsigned i = 0; i < (1u << DC_HLL_BITS); i++) {
+	r = p->regs + ((size_t)(c->hll - 1) << p->bits);
+	for (unsigned i = 0; i < (1u << p->bits); i++) {
 		sum += ldexp(1.0, -(int)r[i]);
 		zeros += r[i] == 0;
 	}

@@ -375,7 +375,7 @@ static void test_distinct(void **state)
 	uint64_t est;
 
 	(void)state;
-	assert_int_equal(dpool_init(&p, 4), 0);
+	assert_int_equal(dpool_init(&p, 4, DC_HLL_BITS), 0);
 	memset(&c, 0, sizeof(c));
 	for (uint64_t i = 0; i < 100000; i++)
 		dc_add(&c, &p, detect_mix(i));
