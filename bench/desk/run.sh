@@ -41,6 +41,14 @@ if [ -z "${VIGIL_PG_URL:-}" ]; then
 	started_pg=1
 fi
 
+# CPU ticks used by finished PostgreSQL backends (children of the postmaster
+# we started); empty when the server is not ours.
+pg_ticks() {
+	[ -n "$started_pg" ] || return 0
+	pm=$(head -n 1 "$PG_DATA/postmaster.pid")
+	awk '{ print $16 + $17 }' "/proc/$pm/stat"
+}
+
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 pgdb() { # pgdb NAME: a fresh database, prints its URL
@@ -52,6 +60,7 @@ echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) (shared wit
 for backend in sqlite postgresql; do
 	: >"$work/rates"
 	: >"$work/cpu"
+	: >"$work/allcpu"
 	r=1
 	while [ "$r" -le "$RUNS" ]; do
 		if [ "$backend" = sqlite ]; then
@@ -60,13 +69,22 @@ for backend in sqlite postgresql; do
 		else
 			url=$(pgdb vigil_bench_ingest)
 		fi
+		t0=$(pg_ticks)
 		/usr/bin/time -f "%U %S" -o "$work/time" "$B" "$url" ingest "$work/events.jsonl" >"$work/out"
+		sleep 1
+		t1=$(pg_ticks)
 		cat "$work/out"
+		if [ "$backend" = postgresql ] && [ -n "$t0" ]; then
+			hz=$(getconf CLK_TCK)
+			awk -v n="$N" -v s="$(( t1 - t0 ))" -v hz="$hz" '{ c = $1 + $2 + s / hz; printf "%.0f\n", n / c }' "$work/time" >>"$work/allcpu"
+			echo "  server CPU $(( (t1 - t0) * 100 / hz ))/100 s, client CPU $(cat "$work/time")"
+		fi
 		sed -n 's/.* = \([0-9]*\) events\/s/\1/p' "$work/out" >>"$work/rates"
 		awk -v n="$N" '{ printf "%.0f\n", n / ($1 + $2) }' "$work/time" >>"$work/cpu"
 		r=$((r + 1))
 	done
 	echo "RESULT ingest $backend: median $(median <"$work/rates") events/s wall, $(median <"$work/cpu") events/s per CPU-second of the client"
+	[ -s "$work/allcpu" ] && echo "RESULT ingest $backend: median $(median <"$work/allcpu") events/s per CPU-second of client + server"
 done
 
 for backend in sqlite postgresql; do

@@ -363,6 +363,7 @@ static const char *pg_errmsg(struct db *db)
 
 static const char *const pg_migrations[] = {
 	DESK_SCHEMA_V1("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION"),
+	DESK_SCHEMA_V2,
 };
 
 static const char *const pg_schemes[] = { "postgresql://", "postgres://", NULL };

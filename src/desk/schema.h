@@ -58,4 +58,12 @@
 	"'0000000000000000000000000000000000000000000000000000000000000000');"                \
 	"CREATE TABLE follow_pos (dir TEXT PRIMARY KEY, file TEXT NOT NULL, off BIGINT NOT NULL);"
 
+/* v2: indexes for show and the list filters on a desk with a million incidents. */
+#define DESK_SCHEMA_V2                                                                        \
+	"CREATE INDEX incident_merged ON incident (merged_into);"                             \
+	"CREATE INDEX incident_owner ON incident (owner, id);"                                \
+	"CREATE INDEX incident_site ON incident (site, id);"                                  \
+	"CREATE INDEX incident_kind ON incident (kind, id);"                                  \
+	"CREATE INDEX link_b ON link (b, a);"
+
 #endif

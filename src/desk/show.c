@@ -37,7 +37,8 @@ int desk_list(struct desk *d, const struct desk_filter *f,
 		txt[nt++] = (val);                                                       \
 	} while (0)
 	if (!f->include_merged)
-		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND merged_into IS NULL");
+		/* unary + keeps planners off the (mostly NULL) merged_into index */
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND +merged_into IS NULL");
 	if (f->state)
 		ADD_TEXT(" AND state = $%d", f->state);
 	if (f->kind)
@@ -47,8 +48,8 @@ int desk_list(struct desk *d, const struct desk_filter *f,
 	if (f->owner)
 		ADD_TEXT(" AND owner = $%d", f->owner);
 	if (f->host)
-		ADD_TEXT(" AND (host = $%1$d OR id IN (SELECT incident_id FROM event WHERE host = $%1$d))",
-			 f->host);
+		ADD_TEXT(" AND id IN (SELECT id FROM incident WHERE host = $%1$d"
+			 " UNION SELECT incident_id FROM event WHERE host = $%1$d)", f->host);
 	if (f->since_ms) {
 		np++;
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND last_seen >= $%d", np);

@@ -210,6 +210,7 @@ static const char *sq_errmsg(struct db *db)
 
 static const char *const sq_migrations[] = {
 	DESK_SCHEMA_V1("INTEGER PRIMARY KEY AUTOINCREMENT", "REAL"),
+	DESK_SCHEMA_V2,
 };
 
 static const char *const sq_schemes[] = { "sqlite:", NULL };

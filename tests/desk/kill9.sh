@@ -2,14 +2,14 @@
 # kill9.sh - nothing acknowledged is ever lost, nothing is stored twice.
 # A producer feeds event lines to `vigil incident ingest - --progress` (and,
 # second, to `vigil incident follow DIR`); the desk process is killed with
-# SIGKILL at random moments during heavy ingest (12 times each), restarted,
+# SIGKILL at random moments during heavy ingest (10 times each), after it, restarted,
 # and finally run to the end. Then: every event acknowledged before any kill
 # is present, every event is present exactly once (rows per event id), and
 # the audit chain is intact. SQLite always; PostgreSQL when VIGIL_PG_URL is set.
 set -eu
 : "${VIGIL:?VIGIL must point at the vigil binary}"
-N=${KILL9_EVENTS:-8000}
-KILLS=${KILL9_KILLS:-12}
+N=${KILL9_EVENTS:-6000}
+KILLS=${KILL9_KILLS:-10}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigil-kill9.XXXXXX")
 pgdb=""
 cleanup() {
@@ -25,7 +25,17 @@ awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) {
 	printf "{\"kind\":\"%s\",\"host\":\"10.9.%d.%d\",\"first\":\"2025-11-21T%02d:%02d:%02dZ\",\"flows\":%d,\"packets\":%d,\"bytes\":%d,\"score\":1,\"why\":\"ev-%d\"}\n", (i % 3 ? "scan" : "dos"), int(h / 250), h % 250, hr, m, s, i, i, i * 60, i
 } }' >"$tmp/events.jsonl"
 
-# rand_ms LO HI: a pseudo-random delay in seconds with millisecond precision.
+# wait_ack FILE TENTHS: until the desk has acknowledged something (at most
+# TENTHS/10 s), so each kill lands during ingest, after events were promised.
+wait_ack() {
+	w=0
+	until grep -q '^ack [1-9]' "$1" 2>/dev/null || [ "$w" -ge "$2" ]; do
+		sleep 0.1
+		w=$((w + 1))
+	done
+}
+
+# rand_delay LO HI SEED: a pseudo-random delay in seconds with millisecond precision.
 rand_delay() { awk -v lo="$1" -v hi="$2" -v seed="$3" 'BEGIN { srand(seed); printf "%.3f", lo + rand() * (hi - lo) }'; }
 
 # count SQL on the desk under test
@@ -57,7 +67,8 @@ run_ingest() { # acknowledged lines must all be there after each kill
 	while [ "$i" -le "$KILLS" ]; do
 		"$VIGIL" incident ingest - --progress --desk "$url" <"$tmp/events.jsonl" >"$tmp/ack" 2>"$tmp/err" &
 		pid=$!
-		sleep "$(rand_delay 0.2 1.0 "$i$$")"
+		wait_ack "$tmp/ack" 300
+		sleep "$(rand_delay 0.05 0.6 "$i$$")"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 		ack=$(grep '^ack ' "$tmp/ack" | tail -n 1 | cut -d' ' -f2)
@@ -78,10 +89,10 @@ run_follow() { # the follower resumes from its stored position; a producer keeps
 	tail -n +$((N / 2 + 1)) "$tmp/events.jsonl" >"$tmp/second"
 	: >"$tmp/log/events-20251121T120000Z.jsonl"
 	(   # the producer: append the second half in bursts, complete lines only
-		split -l 500 "$tmp/second" "$tmp/part."
+		split -l 200 "$tmp/second" "$tmp/part."
 		for p in "$tmp"/part.*; do
 			cat "$p" >>"$tmp/log/events-20251121T120000Z.jsonl"
-			sleep 0.05
+			sleep 0.2
 		done
 	) &
 	producer=$!
@@ -90,7 +101,8 @@ run_follow() { # the follower resumes from its stored position; a producer keeps
 	while [ "$i" -le "$KILLS" ]; do
 		"$VIGIL" incident follow "$tmp/log" --progress --desk "$url" >"$tmp/ack" 2>"$tmp/err" &
 		pid=$!
-		sleep "$(rand_delay 0.2 1.0 "$i$$")"
+		wait_ack "$tmp/ack" 30
+		sleep "$(rand_delay 0.05 0.6 "$i$$")"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 		ack=$(grep '^ack ' "$tmp/ack" | tail -n 1 | cut -d' ' -f2)
