@@ -2,8 +2,8 @@
 # kill9.sh - nothing acknowledged is ever lost, nothing is stored twice.
 # A producer feeds event lines to `vigil incident ingest - --progress` (and,
 # second, to `vigil incident follow DIR`); the desk process is killed with
-# SIGKILL at random moments during heavy ingest (10 times each), after it, restarted,
-# and finally run to the end. Then: every event acknowledged before any kill
+# SIGKILL at random moments during heavy ingest (10 times each, each time
+# after it acknowledged something), restarted, and finally run to the end. Then: every event acknowledged before any kill
 # is present, every event is present exactly once (rows per event id), and
 # the audit chain is intact. SQLite always; PostgreSQL when VIGIL_PG_URL is set.
 set -eu
