@@ -256,6 +256,7 @@ int store_reader_next(struct store_reader *r, const struct flow **flows, size_t 
 
 	while ((rc = store_reader_next_block(r, &b)) == 1) {
 		size_t rows = b->h.rows, k = 0;
+		const uint8_t *cols[FLOW_NCOLS];
 		bool ok = true;
 
 		for (int c = 0; c < FLOW_NCOLS && ok; c++)
@@ -267,13 +268,41 @@ int store_reader_next(struct store_reader *r, const struct flow **flows, size_t 
 
 			if (!nr)
 				return VIGIL_ENOMEM;
+			/* zeroed once: only members are written, padding stays zero */
+			memset(nr, 0, rows * sizeof(*nr));
 			r->rows = nr;
 			r->rowcap = rows;
 		}
+		/* column by column in tiles of rows that stay in cache, typed copies */
+		for (int c = 0; c < FLOW_NCOLS; c++)
+			cols[c] = blk_col(b, (enum flow_col)c);
+		for (size_t t = 0; t < rows; t += 256) {
+			size_t te = rows - t < 256 ? rows : t + 256;
+
+			for (int c = 0; c < FLOW_NCOLS; c++) {
+				const uint8_t *col = cols[c];
+				uint8_t *base = (uint8_t *)r->rows + store_cols[c].off;
+				size_t es = store_cols[c].esize;
+
+#define SCATTER(W)                                                                \
+	for (size_t i = t; i < te; i++)                                           \
+		memcpy(base + i * sizeof(struct flow), col + (W) * i, (W))
+				switch (es) {
+				case 1: SCATTER(1); break;
+				case 2: SCATTER(2); break;
+				case 4: SCATTER(4); break;
+				case 8: SCATTER(8); break;
+				default: SCATTER(16); break;
+				}
+#undef SCATTER
+			}
+		}
 		for (size_t i = 0; i < rows; i++) {
-			store_block_row(b, i, &r->rows[k]);
-			if (overlaps(r, r->rows[k].first_ms, r->rows[k].last_ms))
-				k++;
+			if (!overlaps(r, r->rows[i].first_ms, r->rows[i].last_ms))
+				continue;
+			if (k != i)
+				r->rows[k] = r->rows[i];
+			k++;
 		}
 		if (k == 0)
 			continue;
