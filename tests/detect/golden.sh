@@ -43,6 +43,13 @@ done
 "$VIGIL" detect -r exports/v9.pcap -c detect.conf --window 5m --stats > "$work/w5.jsonl" 2> "$work/w5.err" || fail=1
 grep -q "5 windows" "$work/w5.err" || { echo "FAIL: expected 5 windows of 5 min:"; cat "$work/w5.err"; fail=1; }
 grep -q '"kind":"cc","host":"10.10.3.33"' "$work/w5.jsonl" || { echo "FAIL: no cc event in 5 min windows"; fail=1; }
+# every event's query shows its evidence with `vigil flows`
+"$PY" -c 'import json,sys
+for l in open(sys.argv[1]): print(json.loads(l)["query"])' "$work/v9.jsonl" > "$work/queries"
+while IFS= read -r q; do
+	n=$(eval "\"\$VIGIL\" flows -r exports/v9.pcap -o csv $q" 2>/dev/null | grep -c '^[0-9]')
+	[ "$n" -gt 0 ] || { echo "FAIL: no flows for query $q"; fail=1; }
+done < "$work/queries"
 # no network: a usage error, not a silent run
 if "$VIGIL" detect -r exports/v9.pcap > /dev/null 2>&1; then echo "FAIL: ran without --network"; fail=1; fi
 [ $fail -eq 0 ] && echo "PASS"
