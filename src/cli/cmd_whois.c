@@ -19,6 +19,7 @@
 #include "util/err.h"
 #include "whois/whois.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,8 +329,20 @@ static int do_import(struct opts *o)
 		goto out;
 	}
 	print_stats(db, &e);
+	{
+		/* the default ./var/whois.db: create ./var when it is missing */
+		char dir[4096];
+		const char *slash = strrchr(out, '/');
+		if (slash && slash != out && (size_t)(slash - out) < sizeof(dir)) {
+			memcpy(dir, out, (size_t)(slash - out));
+			dir[slash - out] = '\0';
+			if (!exists(dir))
+				mkdir(dir, 0755);
+		}
+	}
 	if ((rc = whois_save(db, out)) != 0) {
-		fprintf(stderr, "vigil whois import: writing %s: %s\n", out, vigil_strerror(rc));
+		fprintf(stderr, "vigil whois import: writing %s: %s (%s)\n", out, vigil_strerror(rc),
+			strerror(errno));
 		goto out;
 	}
 	fprintf(stderr, "vigil whois: wrote %s\n", out);
