@@ -8,7 +8,9 @@ cd "$top"
 ls fuzz/*.c >/dev/null 2>&1 || { echo "fuzz: no targets"; exit 0; }
 build=build-fuzz
 CC=clang cmake -S . -B "$build" -DVIGIL_FUZZ=ON -DVIGIL_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
+targets=$(for f in fuzz/fuzz_*.c; do basename "$f" .c; done)
+# shellcheck disable=SC2086
+cmake --build "$build" -j"$(nproc)" --target $targets >/dev/null
 for t in "$build"/fuzz/fuzz_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")

@@ -31,9 +31,16 @@ pg_start() {
 		run_as="runuser -u postgres --"
 	fi
 	$run_as "$bin/initdb" -D "$pgdata" -A trust -U vigil >/dev/null || return 1
-	pg_port=${VIGIL_PG_PORT:-55432}
-	$run_as "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/log" -w \
-		-o "-h 127.0.0.1 -p $pg_port -k $pgdata" start >/dev/null || return 1
+	# the first free port of a few (another server may hold one)
+	started=""
+	for pg_port in ${VIGIL_PG_PORT:-55432 55442 55452 55462 55472}; do
+		if $run_as "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/log" -w \
+			-o "-h 127.0.0.1 -p $pg_port -k $pgdata" start >/dev/null 2>&1; then
+			started=yes
+			break
+		fi
+	done
+	[ -n "$started" ] || { tail -5 "$pgdata/log" >&2; return 1; }
 	$run_as "$bin/createdb" -h 127.0.0.1 -p "$pg_port" -U vigil vigil_test || return 1
 	export VIGIL_PG_URL="postgresql://vigil@127.0.0.1:$pg_port/vigil_test"
 	PG_RUN_AS=$run_as

@@ -15,7 +15,7 @@ static int ipfix_templates(struct fctx *c, struct fexp *e, struct rd *s, uint16_
 
 	while (rd_left(s) >= 4) {
 		const uint8_t *start = s->p;
-		uint16_t tid, nfields, nscope = 0;
+		uint16_t tid = 0, nfields = 0, nscope = 0;
 		struct ftmpl *t;
 		int rc;
 
@@ -80,7 +80,7 @@ static int ipfix_decode(struct fctx *c, struct rd *r)
 	while (rd_left(&m) > 0) {
 		const uint8_t *start = m.p;
 		size_t left = rd_left(&m);
-		uint16_t id, len;
+		uint16_t id = 0, len = 0;
 		struct rd s;
 		long n;
 

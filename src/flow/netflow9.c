@@ -11,7 +11,7 @@
 static int v9_templates(struct fctx *c, struct fexp *e, struct rd *s)
 {
 	while (rd_left(s) >= 4) {
-		uint16_t tid, nfields;
+		uint16_t tid = 0, nfields = 0;
 		struct ftmpl *t;
 		int rc;
 
@@ -38,7 +38,7 @@ static int v9_templates(struct fctx *c, struct fexp *e, struct rd *s)
 static int v9_options(struct fctx *c, struct fexp *e, struct rd *s)
 {
 	while (rd_left(s) >= 6) {
-		uint16_t tid, scope_len, opt_len;
+		uint16_t tid = 0, scope_len = 0, opt_len = 0;
 		struct ftmpl *t;
 		int rc;
 
@@ -91,7 +91,7 @@ static int v9_decode(struct fctx *c, struct rd *r)
 	h = (struct fhdr){ .version = 9, .has_uptime = true, .uptime_ms = uptime,
 			   .export_ms = (int64_t)secs * 1000, .domain = source };
 	while (rd_left(r) > 0) {
-		uint16_t id, len;
+		uint16_t id = 0, len = 0;
 		struct rd s;
 		bool held = false;
 		long n;

@@ -103,7 +103,7 @@ int blk_hdr_get(const uint8_t *p, size_t len, struct blk_hdr *h)
 {
 	struct rd r;
 	uint32_t magic, crc;
-	uint8_t ncols, u8;
+	uint8_t ncols = 0, u8 = 0;
 	uint64_t off = BLK_HDR_LEN;
 
 	if (len < 8)
@@ -166,25 +166,27 @@ static void addr_hash2(const struct vaddr *a, uint64_t *h1, uint64_t *h2)
 	*h2 = h | 1;
 }
 
-void bloom_add(uint8_t *bits, uint32_t log2, uint32_t k, const struct vaddr *a)
+void bloom_add(uint8_t *bits, uint32_t words, uint32_t k, const struct vaddr *a)
 {
-	uint64_t h1, h2, mask = (1ull << log2) - 1;
+	uint64_t h1, h2, m = (uint64_t)words * 64;
 
 	addr_hash2(a, &h1, &h2);
 	for (uint32_t i = 0; i < k; i++) {
-		uint64_t b = (h1 + i * h2) & mask;
+		uint64_t b = (h1 + i * h2) % m;
 
 		bits[b >> 3] |= (uint8_t)(1u << (b & 7));
 	}
 }
 
-bool bloom_has(const uint8_t *bits, uint32_t log2, uint32_t k, const struct vaddr *a)
+bool bloom_has(const uint8_t *bits, uint32_t words, uint32_t k, const struct vaddr *a)
 {
-	uint64_t h1, h2, mask = (1ull << log2) - 1;
+	uint64_t h1, h2, m = (uint64_t)words * 64;
 
+	if (m == 0)
+		return true;
 	addr_hash2(a, &h1, &h2);
 	for (uint32_t i = 0; i < k; i++) {
-		uint64_t b = (h1 + i * h2) & mask;
+		uint64_t b = (h1 + i * h2) % m;
 
 		if (!(bits[b >> 3] & (1u << (b & 7))))
 			return false;
@@ -194,11 +196,11 @@ bool bloom_has(const uint8_t *bits, uint32_t log2, uint32_t k, const struct vadd
 
 /* ---- footer ---- */
 
-static size_t bloom_bytes(uint32_t log2) { return log2 >= 3 ? (size_t)1 << (log2 - 3) : 0; }
+static size_t bloom_bytes(uint32_t words) { return (size_t)words * 8; }
 
 int footer_build(const struct seg_footer *f, uint64_t footer_off, uint8_t **out, size_t *len)
 {
-	size_t bb = f->bloom ? bloom_bytes(f->bloom_log2) : 0;
+	size_t bb = f->bloom ? bloom_bytes(f->bloom_words) : 0;
 	size_t flen = FTR_FIXED + (size_t)f->nblocks * FTR_DIRENT + bb + 4;
 	uint8_t *p = calloc(1, flen + TRAILER_LEN), *q;
 	uint32_t crc;
@@ -212,7 +214,7 @@ int footer_build(const struct seg_footer *f, uint64_t footer_off, uint8_t **out,
 	put_u64le(p + 16, f->rows);
 	put_u64le(p + 24, (uint64_t)f->min_first);
 	put_u64le(p + 32, (uint64_t)f->max_last);
-	put_u32le(p + 40, bb ? f->bloom_log2 : 0);
+	put_u32le(p + 40, bb ? f->bloom_words : 0);
 	put_u32le(p + 44, bb ? f->bloom_k : 0);
 	put_u64le(p + 48, f->bloom_keys);
 	q = p + FTR_FIXED;
@@ -293,13 +295,12 @@ int footer_read(int fd, uint64_t fsize, struct seg_footer *f, uint64_t *footer_o
 	rdle_u64(&r, &f->rows);
 	rdle_i64(&r, &f->min_first);
 	rdle_i64(&r, &f->max_last);
-	rdle_u32(&r, &f->bloom_log2);
+	rdle_u32(&r, &f->bloom_words);
 	rdle_u32(&r, &f->bloom_k);
 	rdle_u64(&r, &f->bloom_keys);
-	if (f->nblocks > STORE_MAX_BLOCKS || f->bloom_log2 > STORE_MAX_BLOOM_LOG2 ||
-	    f->bloom_k > 32 || (f->bloom_log2 && f->bloom_log2 < 3))
+	if (f->nblocks > STORE_MAX_BLOCKS || f->bloom_words > STORE_MAX_BLOOM_WORDS || f->bloom_k > 32)
 		goto out;
-	bb = bloom_bytes(f->bloom_log2);
+	bb = bloom_bytes(f->bloom_words);
 	if (rd_left(&r) != (size_t)f->nblocks * FTR_DIRENT + bb)
 		goto out;
 	if (f->nblocks) {

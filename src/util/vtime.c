@@ -33,8 +33,10 @@ char *vtime_format(int64_t ms, char *buf)
 	struct tm tm;
 
 	gmtime_r(&s, &tm);
-	snprintf(buf, VTIME_STRLEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	snprintf(buf, VTIME_STRLEN, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
+		 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+		 (unsigned)tm.tm_sec % 100u, (unsigned)frac % 1000u);
 	return buf;
 }
 
@@ -44,8 +46,10 @@ char *vtime_format_s(int64_t ms, char *buf)
 	struct tm tm;
 
 	gmtime_r(&s, &tm);
-	snprintf(buf, VTIME_STRLEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(buf, VTIME_STRLEN, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+		 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+		 (unsigned)tm.tm_sec % 100u);
 	return buf;
 }
 
