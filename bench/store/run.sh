@@ -3,7 +3,7 @@
 # for each codec and level, write and read throughput (flows per CPU second),
 # and the host lookup through the segment index, on the flow benchmark's
 # traffic model (bench/flows/model.c). Builds storebench without sanitizers
-# in build-bench/ and runs each configuration RUNS times (default 3).
+# in build-bench-store/ and runs each configuration RUNS times (default 3).
 #
 #   sh bench/store/run.sh            # FLOWS=2000000 SPAN=360 RUNS=3 by default
 # Knobs: FLOWS, SPAN (seconds of traffic: 360 s for 2 M flows is the density
@@ -11,7 +11,7 @@
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build-bench}
+BUILD=${BUILD:-$ROOT/build-bench-store}
 FLOWS=${FLOWS:-2000000}
 SPAN=${SPAN:-360}
 RUNS=${RUNS:-3}

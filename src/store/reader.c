@@ -82,7 +82,7 @@ static bool may_hold(const struct store_reader *r)
 	if (!r->hosts || (r->ftr.flags & FTR_INDEX_FULL) || !r->ftr.bloom)
 		return true;
 	for (size_t i = 0; i < r->nhosts; i++)
-		if (bloom_has(r->ftr.bloom, r->ftr.bloom_log2, r->ftr.bloom_k, &r->hosts[i]))
+		if (bloom_has(r->ftr.bloom, r->ftr.bloom_words, r->ftr.bloom_k, &r->hosts[i]))
 			return true;
 	return false;
 }

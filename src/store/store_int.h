@@ -36,7 +36,8 @@
 
 #define STORE_MAX_ROWS (1u << 20)       /* block rows cap (writer option and reader check) */
 #define STORE_MAX_BLOCKS (1u << 24)     /* blocks per segment cap */
-#define STORE_MAX_BLOOM_LOG2 30         /* Bloom filter at most 128 MiB */
+#define STORE_MAX_BLOOM_WORDS (1u << 24) /* Bloom filter at most 128 MiB */
+#define STORE_BLOOM_BITS_PER_KEY 8      /* with k = 6: about 2% false positives */
 #define STORE_MAX_INDEX_KEYS (8u << 20) /* distinct addresses tracked per segment */
 
 /* Column encodings (per block, per column). */
@@ -90,9 +91,9 @@ struct seg_footer {
 	uint64_t rows;
 	int64_t min_first, max_last;
 	struct dirent_blk *blocks; /* owned */
-	uint32_t bloom_log2, bloom_k;
+	uint32_t bloom_words, bloom_k; /* filter of bloom_words * 64 bits, k hashes */
 	uint64_t bloom_keys;
-	uint8_t *bloom; /* owned, 1 << bloom_log2 bits */
+	uint8_t *bloom; /* owned, bloom_words * 8 bytes */
 };
 #define FTR_INDEX_FULL 1u
 
@@ -238,8 +239,8 @@ int footer_read(int fd, uint64_t fsize, struct seg_footer *f, uint64_t *footer_o
 void footer_free(struct seg_footer *f);
 
 /* Bloom filter over addresses. */
-void bloom_add(uint8_t *bits, uint32_t log2, uint32_t k, const struct vaddr *a);
-bool bloom_has(const uint8_t *bits, uint32_t log2, uint32_t k, const struct vaddr *a);
+void bloom_add(uint8_t *bits, uint32_t words, uint32_t k, const struct vaddr *a);
+bool bloom_has(const uint8_t *bits, uint32_t words, uint32_t k, const struct vaddr *a);
 
 /*
  * Scan the blocks of a segment from the first block on, as a reader does for

@@ -172,22 +172,22 @@ int seg_finalise(int fd, uint64_t end, const struct dirent_blk *blocks, uint32_t
 	if (set->full) {
 		f.flags = FTR_INDEX_FULL;
 	} else {
-		f.bloom_log2 = 9;
-		while (f.bloom_log2 < STORE_MAX_BLOOM_LOG2 && ((uint64_t)1 << f.bloom_log2) < keys * 12)
-			f.bloom_log2++;
+		uint64_t words = (keys * STORE_BLOOM_BITS_PER_KEY + 63) / 64;
+
+		f.bloom_words = (uint32_t)(words < 8 ? 8 : words > STORE_MAX_BLOOM_WORDS ? STORE_MAX_BLOOM_WORDS : words);
 		f.bloom_k = 6;
 		f.bloom_keys = keys;
-		f.bloom = calloc(1, (size_t)1 << (f.bloom_log2 - 3));
+		f.bloom = calloc(f.bloom_words, 8);
 		if (!f.bloom)
 			return VIGIL_ENOMEM;
 		for (size_t i = 0; i < set->cap; i++)
 			if (!addr_is_zero(&set->tab[i]))
-				bloom_add(f.bloom, f.bloom_log2, f.bloom_k, &set->tab[i]);
+				bloom_add(f.bloom, f.bloom_words, f.bloom_k, &set->tab[i]);
 		if (set->has_zero) {
 			struct vaddr z;
 
 			memset(&z, 0, sizeof(z));
-			bloom_add(f.bloom, f.bloom_log2, f.bloom_k, &z);
+			bloom_add(f.bloom, f.bloom_words, f.bloom_k, &z);
 		}
 	}
 	err = footer_build(&f, end, &buf, &len);
