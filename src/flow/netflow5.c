@@ -77,12 +77,13 @@ static int v5_decode(struct fctx *c, struct rd *r)
 	e->st.packets++;
 	e->hdr_rate = samp & 0x3fff;
 	export_ms = (int64_t)secs * 1000 + nsecs / 1000000;
-	if (count == 0 || count > 30 || rd_left(r) < (size_t)count * V5_RECORD) {
-		/* decode the whole records there are, then report the packet */
-		rc = count == 0 || count > 30 ? VIGIL_EFORMAT : VIGIL_ESHORT;
-		if (count > 30)
-			count = 30;
+	if (count == 0 || count > 30) {
+		/* a count no v5 exporter sends: nothing in the packet is trusted */
+		e->st.bad_packets++;
+		return VIGIL_EFORMAT;
 	}
+	if (rd_left(r) < (size_t)count * V5_RECORD)
+		rc = VIGIL_ESHORT; /* decode the whole records there are, then report */
 	fexp_seq(e, seq, count);
 	for (uint16_t i = 0; i < count && rd_left(r) >= V5_RECORD; i++) {
 		v5_record(c, e, r, export_ms, uptime);

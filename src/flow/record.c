@@ -184,16 +184,21 @@ static void emit_flow(struct fctx *c, struct fexp *e, const struct fhdr *h, cons
 	f->out_if = (uint32_t)GET(x, S_OUTIF);
 	f->domain = h->domain;
 	f->proto = (uint8_t)GET(x, S_PROTO);
-	f->sport = (uint16_t)GET(x, S_SPORT);
-	f->dport = (uint16_t)GET(x, S_DPORT);
+	/* transport ports: 7/11, else the tcp/udp-specific 180..183 */
+	f->sport = (uint16_t)(HAS(x, S_SPORT) ? x->v[S_SPORT] : GET(x, S_SPORT2));
+	f->dport = (uint16_t)(HAS(x, S_DPORT) ? x->v[S_DPORT] : GET(x, S_DPORT2));
 	if (f->proto == 1 || f->proto == 58) {
-		/* ICMP type/code as nfdump shows it: dport = type << 8 | code */
-		if (HAS(x, S_ICMP)) {
+		/* ICMP type/code as nfdump shows it: dport = type << 8 | code.
+		 * A zero type/code field does not hide a port field that has it. */
+		uint64_t icmp = 0;
+
+		if (HAS(x, S_ICMP))
+			icmp = x->v[S_ICMP];
+		else if (HAS(x, S_ICMP_TYPE))
+			icmp = GET(x, S_ICMP_TYPE) << 8 | (GET(x, S_ICMP_CODE) & 0xff);
+		if (icmp) {
 			f->sport = 0;
-			f->dport = (uint16_t)x->v[S_ICMP];
-		} else if (HAS(x, S_ICMP_TYPE)) {
-			f->sport = 0;
-			f->dport = (uint16_t)(GET(x, S_ICMP_TYPE) << 8 | (GET(x, S_ICMP_CODE) & 0xff));
+			f->dport = (uint16_t)icmp;
 		}
 	}
 	f->xsport = (uint16_t)GET(x, S_XSPORT);

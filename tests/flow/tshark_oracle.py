@@ -11,6 +11,7 @@ shows with addresses is compared with vigil's on src, dst, sport, dport,
 proto, packets, bytes, first and last (epoch ms). Records are compared as
 multisets. Exit 0 when equal, 1 on a difference, 3 when tshark decodes no
 flow records (the caller reports that as "not comparable").
+--reject: the input is malformed on purpose; vigil must emit nothing.
 --partial: tshark is known to miss records here (the reason is stated by the
 caller); every tshark record must still be in vigil's output, extras pass.
 """
@@ -95,23 +96,25 @@ def tshark_records(pcap):
                         v[n] = f.get("show")
                 if "cflow.sys_init_time" in v:
                     sysinit = abs_ms(v["cflow.sys_init_time"])
-                src = v.get("cflow.srcaddr") or v.get("cflow.srcaddrv6")
-                dst = v.get("cflow.dstaddr") or v.get("cflow.dstaddrv6")
+                # a template may carry both families, the unused one zero
+                src = pick(v, "cflow.srcaddr", "cflow.srcaddrv6")
+                dst = pick(v, "cflow.dstaddr", "cflow.dstaddrv6")
                 if not src and not dst:
                     continue  # options data or a record without addresses
                 proto = int(v.get("cflow.protocol", "0"))
-                if proto in (1, 58) and ("cflow.icmp_type_code_ipv4" in v
-                                         or "cflow.icmp_type_code_ipv6" in v):
-                    sport = 0
-                    dport = int(v.get("cflow.icmp_type_code_ipv4") or v["cflow.icmp_type_code_ipv6"], 0)
-                elif proto in (1, 58) and ("cflow.icmp_ipv4_type" in v or "cflow.icmp_ipv6_type" in v):
+                # ports: 7/11 (tshark srcport/dstport), ICMP type/code as
+                # nfdump shows it (dport = type << 8 | code) when non-zero
+                sport = int(v.get("cflow.srcport", "0"))
+                dport = int(v.get("cflow.dstport", "0"))
+                icmp = 0
+                if "cflow.icmp_type_code_ipv4" in v or "cflow.icmp_type_code_ipv6" in v:
+                    icmp = int(v.get("cflow.icmp_type_code_ipv4") or v["cflow.icmp_type_code_ipv6"], 0)
+                elif "cflow.icmp_ipv4_type" in v or "cflow.icmp_ipv6_type" in v:
                     fam = "ipv4" if "cflow.icmp_ipv4_type" in v else "ipv6"
-                    sport = 0
-                    dport = (int(v["cflow.icmp_%s_type" % fam]) << 8
-                             | int(v.get("cflow.icmp_%s_code" % fam, "0")))
-                else:
-                    sport = int(v.get("cflow.srcport", "0"))
-                    dport = int(v.get("cflow.dstport", "0"))
+                    icmp = (int(v["cflow.icmp_%s_type" % fam]) << 8
+                            | int(v.get("cflow.icmp_%s_code" % fam, "0")))
+                if proto in (1, 58) and icmp:
+                    sport, dport = 0, icmp
                 times = []
                 for rel, ab in (("cflow.timestart", "cflow.abstimestart"),
                                 ("cflow.timeend", "cflow.abstimeend")):
@@ -136,9 +139,30 @@ def tshark_records(pcap):
                     notime += 1
                 out.append((norm(src or "::"), norm(dst or "::"), sport, dport,
                             int(v.get("cflow.protocol", "0")),
-                            int(v.get("cflow.packets", "0")), int(v.get("cflow.octets", "0")),
+                            first_of(v, "cflow.packets", "cflow.permanent_packets",
+                                     "cflow.initiator_packets", "cflow.post_packets"),
+                            first_of(v, "cflow.octets", "cflow.permanent_octets",
+                                     "cflow.initiator_octets", "cflow.post_octets"),
                             times[0], times[1]))
     return out, notime, nodata
+
+
+def pick(v, v4, v6):
+    """The address of either family, preferring one that is not all zero."""
+    a, b = v.get(v4), v.get(v6)
+    if a and a != "0.0.0.0":
+        return a
+    if b and b != "::":
+        return b
+    return a or b
+
+
+def first_of(v, *names):
+    """Packets/bytes as vigil documents them: 1/2, else 85/86, 231/298, 23/24."""
+    for n in names:
+        if n in v:
+            return int(v[n])
+    return 0
 
 
 def norm(a):
@@ -162,7 +186,8 @@ def vigil_records(flowdump, pcaps):
 def main():
     argv = sys.argv[1:]
     partial = argv[0] == "--partial"
-    if partial:
+    reject = argv[0] == "--reject"
+    if partial or reject:
         argv = argv[1:]
     flowdump, pcaps = argv[0], argv[1:]
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,6 +198,11 @@ def main():
             merged = pcaps[0]
         ts, notime, nodata = tshark_records(merged)
     vg, held = vigil_records(flowdump, pcaps)
+    if reject:
+        # deliberately malformed input (the caller says why): vigil must
+        # refuse it whole, whatever tshark makes of it
+        print("malformed on purpose: tshark %d records, vigil %d" % (len(ts), len(vg)))
+        return 0 if not vg else 1
     if not ts:
         print("tshark decoded no flow records")
         return 3
