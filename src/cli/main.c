@@ -18,12 +18,12 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run the whole service (collector, detectors, desk) from one config",
-	  "vigil run [-c CONFIG] [-r CAPTURE ...]" },
+	  "vigil run [-c CONFIG] [-r CAPTURE ...] [-p PORT ...] [--desk URL]" },
 	{ "collect", cmd_collect, "receive NetFlow/IPFIX and store the flows",
 	  "vigil collect [-c CONFIG] [-w STOREDIR] [-p PORT] [-r CAPTURE ...]" },
 	{ "flows", cmd_flows, "query flows in nfdump's filter syntax, top-N reports",
-	  "vigil flows [-r CAPTURE | -R STOREDIR] [-t FROM[-TO]] [-s KEY[/ORDER]] [-n N] "
-	  "[-o table|csv|json] ['FILTER']" },
+	  "vigil flows [-c CONFIG] [-r CAPTURE ... | -R STOREDIR] [-t FROM[-TO]] [-s KEY[/ORDER] ...] "
+	  "[-n N] [-o table|csv|json] [-q] [-f FILTERFILE | 'FILTER']" },
 	{ "store", cmd_store, "inspect, verify and expire the flow store",
 	  "vigil store info|verify|expire [-R STOREDIR] [--max-age AGE] [--max-size BYTES]" },
 	{ "detect", cmd_detect, "find scans, DoS, amplifiers and list hits in flows",
@@ -54,8 +54,10 @@ int cli_help(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(commands[i].name, name) == 0) {
-			printf("vigil %s - %s\n\nusage: %s\n\nSee vigil(1) for the details.\n",
-			       commands[i].name, commands[i].summary, commands[i].usage);
+			printf("vigil %s - %s\n\nusage: %s\n\n"
+			       "Options and examples: man vigil-%s (docs/man/vigil-%s.1 in the source).\n",
+			       commands[i].name, commands[i].summary, commands[i].usage,
+			       commands[i].name, commands[i].name);
 			return 0;
 		}
 	}
