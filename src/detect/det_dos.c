@@ -180,12 +180,22 @@ static struct ampl *amplifier(struct dos *s, struct detect *d, const struct vadd
 	return a;
 }
 
-static void dos_prefetch(void *st, const struct dflow *df)
+static void dos_prefetch(void *st, const struct dflow *df, int stage)
 {
 	const struct dos *s = st;
+	const struct vict *v;
+	struct vkey k;
 
-	if (df->dst_in && !df->src_in)
+	if (!df->dst_in || df->src_in)
+		return;
+	if (stage == 0) {
 		htab_prefetch(&s->v, detect_hash_addr(&df->f->dst));
+		return;
+	}
+	k.host = df->f->dst;
+	v = htab_find(&s->v, &k, detect_hash_addr(&df->f->dst));
+	if (v)
+		dc_prefetch(&v->srcs, &s->pool, detect_hash_addr(&df->f->src));
 }
 
 static void dos_feed(void *st, struct detect *d, const struct dflow *df)

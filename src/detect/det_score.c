@@ -162,12 +162,26 @@ static void add_port(struct sent *e, uint16_t port, uint8_t proto, double v, uin
 	e->other += v;
 }
 
-static void score_prefetch(void *st, const struct dflow *df)
+static void score_prefetch(void *st, const struct dflow *df, int stage)
 {
 	const struct score *s = st;
+	const struct vaddr *host;
+	const struct sent *e;
+	struct skey k;
 
-	if (df->src_in != df->dst_in)
-		htab_prefetch(&s->t, detect_hash_addr(df->src_in ? &df->f->src : &df->f->dst));
+	if (df->src_in == df->dst_in)
+		return;
+	host = df->src_in ? &df->f->src : &df->f->dst;
+	if (stage == 0) {
+		htab_prefetch(&s->t, detect_hash_addr(host));
+		return;
+	}
+	if (!df->src_in)
+		return; /* only outbound flows add to the fan-out sketch */
+	k.host = *host;
+	e = htab_find(&s->t, &k, detect_hash_addr(host));
+	if (e)
+		dc_prefetch(&e->peers, &s->pool, detect_hash_addr(&df->f->dst));
 }
 
 static void score_feed(void *st, struct detect *d, const struct dflow *df)

@@ -260,7 +260,7 @@ void detect_flush(struct detect *d)
 	d->open = false;
 }
 
-#define FEED_CHUNK 16
+#define FEED_CHUNK 64
 
 /* Classify f into df; false when neither end is inside (counted). */
 static bool classify(struct detect *d, const struct flow *fl, struct dflow *df)
@@ -314,11 +314,11 @@ void detect_feed(struct detect *d, const struct flow *f, size_t n)
 			}
 			m++;
 		}
-		for (size_t k = 0; k < NDET; k++) {
-			if (detectors[k]->prefetch)
-				for (size_t j = 0; j < m; j++)
-					detectors[k]->prefetch(d->st[k], &df[j]);
-		}
+		for (int stage = 0; stage < 2; stage++)
+			for (size_t k = 0; k < NDET; k++)
+				if (detectors[k]->prefetch)
+					for (size_t j = 0; j < m; j++)
+						detectors[k]->prefetch(d->st[k], &df[j], stage);
 		for (size_t j = 0; j < m; j++)
 			for (size_t k = 0; k < NDET; k++)
 				detectors[k]->feed(d->st[k], d, &df[j]);

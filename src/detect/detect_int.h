@@ -36,9 +36,11 @@ struct detect;
 struct detector_ops {
 	const char *name;
 	int (*init)(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen);
-	/* optional: prefetch what feed() will touch for df (called for a batch
-	 * of flows before their feed() calls, to overlap the cache misses) */
-	void (*prefetch)(void *st, const struct dflow *df);
+	/* optional: prefetch what feed() will touch for df, called for a chunk
+	 * of flows before their feed() calls to overlap the cache misses:
+	 * stage 0 the table slot, stage 1 (slot now cached) what the entry
+	 * points to, e.g. a sketch register */
+	void (*prefetch)(void *st, const struct dflow *df, int stage);
 	void (*feed)(void *st, struct detect *d, const struct dflow *df);
 	void (*flush)(void *st, struct detect *d);
 	void (*free)(void *st);
@@ -132,6 +134,8 @@ static inline void htab_prefetch(const struct htab *t, uint64_t hash)
 	for (size_t off = 0; off < t->esize && off < 256; off += 64)
 		__builtin_prefetch(e + off, 1);
 }
+/* Entry for key or NULL (never creates). */
+void *htab_find(const struct htab *t, const void *key, uint64_t hash);
 static inline size_t htab_memory(const struct htab *t) { return t->cap * t->esize; }
 
 /* ---- distinct counting: exact up to DC_EXACT values, then HyperLogLog ---- */
@@ -158,5 +162,7 @@ void dpool_reset(struct dpool *p);
 /* Add a value hash; returns false when the pool was full (counted by caller). */
 bool dc_add(struct dcount *c, struct dpool *p, uint64_t h);
 uint64_t dc_estimate(const struct dcount *c, const struct dpool *p);
+/* Prefetch the register dc_add(c, p, h) will update (if c is a sketch). */
+void dc_prefetch(const struct dcount *c, const struct dpool *p, uint64_t h);
 
 #endif

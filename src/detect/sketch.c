@@ -64,6 +64,24 @@ void *htab_get(struct htab *t, const void *key, uint64_t hash, bool *created)
 	}
 }
 
+void *htab_find(const struct htab *t, const void *key, uint64_t hash)
+{
+	uint64_t tag = hash | 1;
+	size_t i = (size_t)(hash >> 7) & (t->cap - 1);
+
+	for (;;) {
+		uint8_t *e = t->mem + i * t->esize;
+		uint64_t et;
+
+		memcpy(&et, e, 8);
+		if (et == 0)
+			return NULL;
+		if (et == tag && memcmp(e + 8, key, t->ksize) == 0)
+			return e;
+		i = (i + 1) & (t->cap - 1);
+	}
+}
+
 void htab_clear(struct htab *t)
 {
 	if (t->n)
@@ -140,6 +158,16 @@ bool dc_add(struct dcount *c, struct dpool *p, uint64_t h)
 		hll_add(r, h, p->bits);
 	}
 	return true;
+}
+
+void dc_prefetch(const struct dcount *c, const struct dpool *p, uint64_t h)
+{
+	uint32_t v = (uint32_t)(h >> 32);
+
+	if (!c->hll)
+		return;
+	h = detect_mix((uint64_t)v << 32 | v);
+	__builtin_prefetch(p->regs + ((size_t)(c->hll - 1) << p->bits) + (h >> (64 - p->bits)), 1);
 }
 
 uint64_t dc_estimate(const struct dcount *c, const struct dpool *p)
