@@ -368,6 +368,44 @@ static void test_score(void **state)
 	detect_free(d);
 }
 
+static void test_ipv6(void **state)
+{
+	static const char *const kv[] = { "network", "2001:db8::/32", NULL };
+	struct sink s = { .n = 0 };
+	struct detect *d = mk(&s, kv);
+	struct intel_set *set = intel_set_new();
+	struct vprefix p;
+	const struct event *e;
+
+	(void)state;
+	prefix_parse("2001:db9:66::/48", &p);
+	intel_add(set, "feodo6", INTEL_CC, &p, 443, NULL);
+	intel_build(set);
+	detect_set_intel(d, set);
+	for (int i = 0; i < 600; i++) {
+		char dst[64];
+		struct flow f;
+
+		snprintf(dst, sizeof(dst), "2001:dba::%x", i + 1);
+		f = fl("2001:db8::5", dst, (uint16_t)(40000 + i), 22, 6, 0x02, 1, 60, T0 + i);
+		detect_feed(d, &f, 1);
+	}
+	{
+		struct flow f = fl("2001:db8::9", "2001:db9:66::1", 50000, 443, 6, 0x1b, 4, 900, T0);
+
+		detect_feed(d, &f, 1);
+	}
+	detect_flush(d);
+	e = find(&s, "scan", "2001:db8::5");
+	assert_non_null(e);
+	assert_int_equal(e->port, 22);
+	e = find(&s, "cc", "2001:db8::9");
+	assert_non_null(e);
+	assert_string_equal(e->feed, "feodo6");
+	detect_free(d);
+	intel_set_free(set);
+}
+
 static void test_distinct(void **state)
 {
 	struct dpool p;
@@ -468,7 +506,8 @@ int main(void)
 		cmocka_unit_test(test_scan_sampled),  cmocka_unit_test(test_allow_and_cap),
 		cmocka_unit_test(test_portscan_inbound), cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_windows),       cmocka_unit_test(test_dos),
-		cmocka_unit_test(test_score),         cmocka_unit_test(test_distinct),
+		cmocka_unit_test(test_score),         cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_distinct),
 		cmocka_unit_test(test_evlog),
 	};
 
