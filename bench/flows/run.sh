@@ -142,7 +142,10 @@ phase_check() {
 		tee "$OUT/check.txt" >&2
 }
 
-# Load the whole set into DIR at LOAD_RATE; verify the count.
+# Load the whole set into DIR at LOAD_RATE over UDP; verify the count. A
+# vigil load that lost flows is redone from the capture (`vigil collect -r`,
+# the same packets decoded by the same code, no socket) so both query sets
+# hold all FLOWS flows; load-TOOL.txt says which way it went.
 load() {
 	tool=$1 dir=$DATA/full-$1
 	if [ "$tool" = nfdump ]; then nf_start "$dir" "$PORT_NF"; port=$PORT_NF
@@ -151,35 +154,50 @@ load() {
 	res=$(send "$LOAD_RATE" "$FLOWS" "$port")
 	sleep 2; stop
 	got=$(if [ "$tool" = nfdump ]; then nf_count "$dir"; else vg_count "$dir"; fi)
-	printf '%s\tsent %s\tstored %s\n' "$tool" "$(field "$res" flows)" "$got" | tee "$OUT/load-$tool.txt" >&2
+	printf '%s\tudp at %s/s\tsent %s\tstored %s\n' "$tool" "$LOAD_RATE" "$(field "$res" flows)" "$got" |
+		tee "$OUT/load-$tool.txt" >&2
+	if [ "$tool" = vigil ] && [ "$got" -ne "$FLOWS" ]; then
+		rm -rf "$dir"
+		"$VIGIL" collect -w "$dir" -r "$PCAP" >"$dir.log" 2>&1
+		printf '%s\tcapture (vigil collect -r)\tsent %s\tstored %s\n' "$tool" "$FLOWS" \
+			"$(vg_count "$dir")" | tee -a "$OUT/load-$tool.txt" >&2
+	fi
 }
 
+# Bytes per flow: nfcapd's files recompressed with each codec it has (nfdump
+# -J: the same block format nfcapd -z/-y/-j writes), then vigil's store.
+# The nfdump rows are kept if present (bz2 takes ~10 minutes): remove
+# disk-nfdump.tsv to redo them.
 phase_disk() {
-	: >"$OUT/disk.tsv"
-	n=$(nf_count "$DATA/full-nfdump")
-	for c in none:0 lzo:1 lz4:3 bz2:2; do
-		name=${c%%:*} j=${c##*:}
-		d=$DATA/full-nfdump-$name
-		rm -rf "$d"; cp -r "$DATA/full-nfdump" "$d"
-		rm -f "$d"/nfcapd.current.* 2>/dev/null || true
-		t0=$(date +%s)
-		[ "$j" = 0 ] || nfdump -R "$d" -J "$j" >/dev/null
-		b=$(du -sb "$d" | cut -f1)
-		printf 'nfdump-%s\t%s\t%s\t%s\t%ss\n' "$name" "$b" "$n" \
-			"$(awk -v b="$b" -v n="$n" 'BEGIN { printf "%.1f", b / n }')" "$(($(date +%s) - t0))" >>"$OUT/disk.tsv"
-	done
+	if [ ! -s "$OUT/disk-nfdump.tsv" ]; then
+		n=$(nf_count "$DATA/full-nfdump")
+		for c in none:0 lzo:1 lz4:3 bz2:2; do
+			name=${c%%:*} j=${c##*:}
+			d=$DATA/full-nfdump-$name
+			rm -rf "$d"; cp -r "$DATA/full-nfdump" "$d"
+			t0=$(date +%s)
+			[ "$j" = 0 ] || nfdump -R "$d" -J "$j" >/dev/null
+			b=$(du -sb "$d" | cut -f1)
+			printf 'nfdump-%s\t%s\t%s\t%s\t%ss\n' "$name" "$b" "$(nf_count "$d")" \
+				"$(awk -v b="$b" -v n="$n" 'BEGIN { printf "%.1f", b / n }')" \
+				"$(($(date +%s) - t0))" >>"$OUT/disk-nfdump.tsv.tmp"
+		done
+		mv "$OUT/disk-nfdump.tsv.tmp" "$OUT/disk-nfdump.tsv"
+	fi
 	if [ -d "$DATA/full-vigil" ]; then
 		n=$(vg_count "$DATA/full-vigil")
 		b=$(du -sb "$DATA/full-vigil" | cut -f1)
-		printf 'vigil\t%s\t%s\t%s\t-\n' "$b" "$n" "$(awk -v b="$b" -v n="$n" 'BEGIN { printf "%.1f", n ? b / n : 0 }')" >>"$OUT/disk.tsv"
+		printf 'vigil\t%s\t%s\t%s\t-\n' "$b" "$n" \
+			"$(awk -v b="$b" -v n="$n" 'BEGIN { printf "%.1f", n ? b / n : 0 }')" >"$OUT/disk-vigil.tsv"
 	fi
+	cat "$OUT"/disk-*.tsv >"$OUT/disk.tsv"
 	column -t "$OUT/disk.tsv" >&2
 }
 
 # query NAME NFDUMP_ARGS VIGIL_ARGS : hyperfine, warm cache, RUNS runs.
 query() {
 	name=$1 nfa=$2 vga=$3 cmds=""
-	set -- --warmup 1 --runs "$RUNS" --export-json "$OUT/q-$name.json"
+	set -- --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/q-$name.json"
 	for v in $NF_VARIANTS; do
 		set -- "$@" -n "nfdump-$v" "nfdump -R $DATA/full-nfdump-$v $nfa"
 	done
@@ -188,18 +206,27 @@ query() {
 	fi
 	hyperfine "$@" >"$OUT/q-$name.txt" 2>&1 || log "hyperfine $name failed (see $OUT/q-$name.txt)"
 	for v in $NF_VARIANTS; do
-		/usr/bin/time -f "%M" -o "$OUT/rss-$name-nfdump-$v" sh -c "nfdump -R $DATA/full-nfdump-$v $nfa >/dev/null"
+		/usr/bin/time -f "%M" -o "$OUT/rss-$name-nfdump-$v" sh -c "exec nfdump -R $DATA/full-nfdump-$v $nfa >/dev/null"
 	done
 	if [ -x "$VIGIL" ] && [ -d "$DATA/full-vigil" ]; then
-		/usr/bin/time -f "%M" -o "$OUT/rss-$name-vigil" sh -c "$VIGIL flows -R $DATA/full-vigil $vga >/dev/null"
+		/usr/bin/time -f "%M" -o "$OUT/rss-$name-vigil" sh -c "exec $VIGIL flows -R $DATA/full-vigil $vga >/dev/null"
 	fi
 }
 
+# QUERIES: which of filter topn host; NF_VARIANTS: which nfcapd stores
+# (none lzo lz4 bz2, as made by the disk phase) nfdump reads; WARMUP: runs
+# before timing (the cache is warm after the load and disk phases anyway).
 NF_VARIANTS=${NF_VARIANTS:-"none lz4"}
+QUERIES=${QUERIES:-"filter topn host"}
+WARMUP=${WARMUP:-1}
 phase_query() {
-	query filter "-o csv 'proto tcp and dst port 445'" "-o csv 'proto tcp and dst port 445'"
-	query topn "-s srcip/flows -n 10" "-s srcip/flows -n 10"
-	query host "-o csv 'host $HOST'" "-o csv 'host $HOST'"
+	for q in $QUERIES; do
+		case $q in
+		filter) query filter "-o csv 'proto tcp and dst port 445'" "-o csv 'proto tcp and dst port 445'" ;;
+		topn) query topn "-s srcip/flows -n 10" "-s srcip/flows -n 10" ;;
+		host) query host "-o csv 'host $HOST'" "-o csv 'host $HOST'" ;;
+		esac
+	done
 }
 
 phase_table() {
