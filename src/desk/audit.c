@@ -12,6 +12,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -37,35 +38,96 @@ void desk_audit_hash(const char *prev, int64_t seq, int64_t time, const char *ac
 	sha256_tohex(dg, out);
 }
 
+#define AUDIT_NP 8
+
+static const char AUDIT_HEAD[] =
+	"INSERT INTO audit (seq, time, actor, incident_id, action, detail, prev_hash, hash) VALUES ";
+static char sql_audit1[256], sql_auditn[4096];
+
+static void build_audit_sql(char *out, size_t n, int rows)
+{
+	size_t len = (size_t)snprintf(out, n, "%s", AUDIT_HEAD);
+	int k = 1;
+
+	for (int r = 0; r < rows; r++) {
+		len += (size_t)snprintf(out + len, n - len, r ? ",(" : "(");
+		for (int c = 0; c < AUDIT_NP; c++, k++)
+			len += (size_t)snprintf(out + len, n - len, c ? ",$%d" : "$%d", k);
+		len += (size_t)snprintf(out + len, n - len, ")");
+	}
+}
+
+void desk_audit_discard(struct desk *d)
+{
+	for (size_t i = 0; i < d->nabuf; i++)
+		free(d->abuf[i].detail);
+	d->nabuf = 0;
+}
+
+int desk_audit_flush(struct desk *d)
+{
+	struct db_stmt *st;
+	size_t i = 0;
+	int rc = 0;
+
+	if (!sql_audit1[0]) {
+		build_audit_sql(sql_audit1, sizeof(sql_audit1), 1);
+		build_audit_sql(sql_auditn, sizeof(sql_auditn), DESK_AROWS);
+	}
+	while (i < d->nabuf) {
+		size_t n = d->nabuf - i == DESK_AROWS ? DESK_AROWS : 1;
+
+		if (!(st = desk_q(d, n == 1 ? sql_audit1 : sql_auditn))) {
+			rc = VIGIL_EDB;
+			break;
+		}
+		for (size_t r = 0; r < n; r++) {
+			const struct desk_arow *a = &d->abuf[i + r];
+			int b = (int)r * AUDIT_NP;
+
+			desk_bind_int(d, st, b + 1, a->seq);
+			desk_bind_int(d, st, b + 2, a->time);
+			desk_bind_text(d, st, b + 3, d->actor);
+			desk_bind_int(d, st, b + 4, a->incident);
+			desk_bind_text(d, st, b + 5, a->action);
+			desk_bind_text(d, st, b + 6, a->detail);
+			desk_bind_text(d, st, b + 7, a->prev);
+			desk_bind_text(d, st, b + 8, a->hash);
+		}
+		if (desk_defer(d, st, 0)) {
+			rc = VIGIL_EDB;
+			break;
+		}
+		i += n;
+	}
+	desk_audit_discard(d);
+	return rc;
+}
+
 int desk_audit_add(struct desk *d, int64_t incident, const char *action, const char *detail)
 {
-	static const char SQL_ADD[] =
-		"INSERT INTO audit (seq, time, actor, incident_id, action, detail, prev_hash, hash)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-	struct db_stmt *st;
-	char hash[SHA256_HEXLEN];
-	int64_t seq = d->head_seq + 1, now = vtime_now_ms();
+	struct desk_arow *a;
+	int rc;
 
 	if (!d->in_tx)
 		return VIGIL_ESTATE;
 	if (!detail || !*detail)
 		detail = "{}";
-	desk_audit_hash(d->head_hash, seq, now, d->actor, incident, action, detail, hash);
-	if (!(st = desk_q(d, SQL_ADD)))
-		return VIGIL_EDB;
-	desk_bind_int(d, st, 1, seq);
-	desk_bind_int(d, st, 2, now);
-	desk_bind_text(d, st, 3, d->actor);
-	desk_bind_int(d, st, 4, incident);
-	desk_bind_text(d, st, 5, action);
-	desk_bind_text(d, st, 6, detail);
-	desk_bind_text(d, st, 7, d->head_hash);
-	desk_bind_text(d, st, 8, hash);
-	if (desk_defer(d, st, 0))
-		return VIGIL_EDB;
-	d->head_seq = seq;
-	memcpy(d->head_hash, hash, sizeof(hash));
+	a = &d->abuf[d->nabuf];
+	if (!(a->detail = strdup(detail)))
+		return VIGIL_ENOMEM;
+	a->seq = d->head_seq + 1;
+	a->time = vtime_now_ms();
+	a->incident = incident;
+	desk_copy(a->action, sizeof(a->action), action);
+	memcpy(a->prev, d->head_hash, sizeof(a->prev));
+	desk_audit_hash(d->head_hash, a->seq, a->time, d->actor, incident, a->action, a->detail, a->hash);
+	d->nabuf++;
+	d->head_seq = a->seq;
+	memcpy(d->head_hash, a->hash, sizeof(a->hash));
 	d->head_dirty = true;
+	if (d->nabuf == DESK_AROWS && (rc = desk_audit_flush(d)))
+		return rc;
 	return 0;
 }
 

@@ -118,6 +118,7 @@ void desk_close(struct desk *d)
 		return;
 	if (d->in_tx)
 		desk_tx_rollback(d);
+	desk_audit_discard(d);
 	for (size_t i = 0; i < d->nstmts; i++)
 		d->ops->finalize(d->stmts[i].st);
 	if (d->db)
@@ -269,7 +270,7 @@ int desk_tx_commit(struct desk *d)
 
 	if (!d->in_tx)
 		return VIGIL_ESTATE;
-	if (desk_kc_flush(d))
+	if (desk_kc_flush(d) || desk_audit_flush(d))
 		goto fail;
 	if (d->head_dirty) {
 		if (!(st = desk_q(d, SQL_SETHEAD)))
@@ -307,6 +308,7 @@ void desk_tx_rollback(struct desk *d)
 	if (d->in_tx)
 		d->ops->exec(d->db, "ROLLBACK");
 	d->ops->sync(d->db); /* forget queued outcomes */
+	desk_audit_discard(d);
 	d->in_tx = false;
 	d->tx_ingest = false;
 	d->head_dirty = false;

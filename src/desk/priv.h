@@ -33,6 +33,16 @@ struct desk_pending {
 	int64_t incident_id;
 };
 
+#define DESK_AROWS 64 /* audit rows (and incident updates) a multi-row statement carries */
+
+/* An audit row waiting to be inserted with others (at the latest at COMMIT). */
+struct desk_arow {
+	int64_t seq, time, incident;
+	char action[32];
+	char *detail;
+	char prev[SHA256_HEXLEN], hash[SHA256_HEXLEN];
+};
+
 struct desk {
 	const struct db_ops *ops;
 	struct db *db;
@@ -49,6 +59,8 @@ struct desk {
 	int64_t head_seq;
 	char head_hash[SHA256_HEXLEN];
 	bool head_dirty;
+	struct desk_arow abuf[DESK_AROWS];
+	size_t nabuf;
 	struct desk_kc *kc; /* DESK_KEYCACHE slots, kept across ingest batches */
 	size_t kc_used;
 	int64_t kc_head_seq; /* audit head when the cache was last known good */
@@ -85,6 +97,9 @@ void desk_tx_rollback(struct desk *d);
 
 /* Append an audit entry (inside a transaction). detail is a JSON object text. */
 int desk_audit_add(struct desk *d, int64_t incident, const char *action, const char *detail);
+/* Queue the buffered audit rows for insert; discard drops them (rollback). */
+int desk_audit_flush(struct desk *d);
+void desk_audit_discard(struct desk *d);
 /* The hash of an audit row given its predecessor's (hex into out). */
 void desk_audit_hash(const char *prev, int64_t seq, int64_t time, const char *actor,
 		     int64_t incident, const char *action, const char *detail, char *out);

@@ -84,6 +84,8 @@ static struct desk_kc *kc_slot(struct desk *d, const char *key)
 	return NULL;
 }
 
+/* Write the counters of the dirty cached incidents back, one UPDATE each
+ * (a multi-row UPDATE ... FROM (VALUES ...) made PostgreSQL scan the table). */
 int desk_kc_flush(struct desk *d)
 {
 	static const char SQL_UPD[] =
