@@ -40,7 +40,9 @@ struct store_writer_stats {
 
 struct store_writer;
 
-/* Open (create) the store directory for writing. Returns 0 or a vigil_err. */
+/* Open (create) the store directory for writing: takes DIR/.lock (a second
+ * writer gets VIGIL_ESTATE) and first recovers every segment a crashed writer
+ * left open. opts NULL = defaults. Returns 0 or a vigil_err. */
 int store_writer_open(const char *dir, const struct store_opts *opts, struct store_writer **out);
 /* Append flows (copied). May finish blocks and rotate segments. */
 int store_writer_add(struct store_writer *w, const struct flow *f, size_t n);
@@ -57,7 +59,10 @@ int store_writer_close(struct store_writer *w);
  * Blocks are selected when their [min first, max last] overlaps the range;
  * rows inside a block are NOT filtered by store_reader_next_block() (check
  * FIRST/LAST yourself); store_reader_next() does filter rows by time.
- * Blocks come in segment (write) order; rows in a block in arrival order. */
+ * Blocks come in segment (write) order; rows within a block are NOT in
+ * arrival order: the writer sorts them by conversation (endpoints, protocol,
+ * ports, start) so a flow and its reverse compress together. Segments still
+ * being written (.seg.open) have no index yet and are always read. */
 struct store_select {
 	int64_t from_ms, to_ms;       /* flows whose [first,last] overlaps this */
 	const struct vaddr *hosts;    /* if non-NULL: only segments whose index may hold */
