@@ -11,6 +11,8 @@
 #
 #   sh bench/desk/run.sh            everything
 #   INCIDENTS=100000 sh bench/desk/run.sh   a smaller desk for the latency part
+#   INCIDENTS=0 sh bench/desk/run.sh        ingest rates only
+# (VIGIL_PG_PORT picks the scratch server's port, default 55432.)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 N=${N:-100000}
@@ -87,6 +89,7 @@ for backend in sqlite postgresql; do
 	[ -s "$work/allcpu" ] && echo "RESULT ingest $backend: median $(median <"$work/allcpu") events/s per CPU-second of client + server"
 done
 
+[ "$INCIDENTS" -gt 0 ] || exit 0
 for backend in sqlite postgresql; do
 	if [ "$backend" = sqlite ]; then
 		url="sqlite:$work/million.sqlite"
