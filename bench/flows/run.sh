@@ -14,7 +14,8 @@
 # Knobs (environment): FLOWS (20000000), SEED (2009), RATES (flows/s steps),
 # STEP_SECS (8: seconds of sending a step), BISECT (3: refinement steps),
 # RCVBUF (4194304: socket buffer both collectors ask for), RUNS (5: query runs),
-# LOAD_RATE (100000: flows/s for the full load), HOST (the rare host to look up).
+# LOAD_RATE (100000: flows/s for the full load), LOAD_VIA (udp; capture = load
+# vigil with `vigil collect -r`), HOST (the rare host to look up).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -148,6 +149,13 @@ phase_check() {
 # hold all FLOWS flows; load-TOOL.txt says which way it went.
 load() {
 	tool=$1 dir=$DATA/full-$1
+	if [ "$tool" = vigil ] && [ "${LOAD_VIA:-udp}" = capture ]; then
+		rm -rf "$dir"
+		"$VIGIL" collect -w "$dir" -r "$PCAP" >"$dir.log" 2>&1
+		printf '%s\tcapture (vigil collect -r)\tsent %s\tstored %s\n' "$tool" "$FLOWS" \
+			"$(vg_count "$dir")" | tee "$OUT/load-$tool.txt" >&2
+		return 0
+	fi
 	if [ "$tool" = nfdump ]; then nf_start "$dir" "$PORT_NF"; port=$PORT_NF
 	else vg_start "$dir" "$PORT_VG"; port=$PORT_VG; fi
 	log "loading $FLOWS flows into $tool at $LOAD_RATE/s"
