@@ -82,30 +82,6 @@ static void on_flows(void *vctx, const struct flow *f, size_t n)
 	feed_range(vctx, f, n);
 }
 
-static void list_err(void *ctx, const char *file, unsigned line, const char *msg)
-{
-	(void)ctx;
-	if (line)
-		log_warn("%s:%u: %s", file, line, msg);
-	else
-		log_error("%s: %s", file, msg);
-}
-
-struct spec_list {
-	const char *v[MAX_LISTS];
-	size_t n;
-};
-
-static int collect_list(void *ctx, const char *value)
-{
-	struct spec_list *l = ctx;
-
-	if (l->n >= MAX_LISTS)
-		return VIGIL_ELIMIT;
-	l->v[l->n++] = value;
-	return 0;
-}
-
 static int run_store(struct feed_ctx *fc, const char *dir, char *err, size_t errlen)
 {
 	struct store_select sel = { fc->from, fc->to, NULL, 0 };
@@ -144,7 +120,8 @@ int cmd_detect(int argc, char **argv)
 	const char *captures[MAX_CAPTURES];
 	size_t ncap = 0;
 	const char *storedir = NULL, *confpath = NULL, *range = NULL;
-	struct spec_list lists = { .n = 0 };
+	const char *lists[MAX_LISTS];
+	size_t nlists = 0;
 	struct conf *cf = NULL;
 	struct intel_set *set = NULL;
 	struct detect *d = NULL;
@@ -227,18 +204,18 @@ int cmd_detect(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (conf_each(cf, "intel", "list", collect_list, &lists) < 0) {
+	if (conf_get_all(cf, "intel", "list", lists, MAX_LISTS, &nlists) < 0) {
 		fprintf(stderr, "vigil detect: too many lists\n");
 		goto out;
 	}
 	set = intel_set_new();
 	if (!set)
 		goto nomem;
-	for (size_t i = 0; i < lists.n; i++) {
-		long n = intel_load(set, lists.v[i], list_err, NULL, NULL);
+	for (size_t i = 0; i < nlists; i++) {
+		long n = intel_load(set, lists[i], cli_report_bad_line, NULL, NULL);
 
 		if (n < 0) {
-			fprintf(stderr, "vigil detect: %s: %s\n", lists.v[i], vigil_strerror((int)n));
+			fprintf(stderr, "vigil detect: %s: %s\n", lists[i], vigil_strerror((int)n));
 			status = 1;
 			goto out;
 		}

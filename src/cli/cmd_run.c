@@ -67,43 +67,20 @@ struct run {
 	int follow_rc;
 };
 
-static void list_err(void *ctx, const char *file, unsigned line, const char *msg)
-{
-	(void)ctx;
-	if (line)
-		log_warn("%s:%u: %s", file, line, msg);
-	else
-		log_error("%s: %s", file, msg);
-}
-
-struct specs {
-	const char *v[MAX_LISTS];
-	size_t n;
-};
-
-static int add_spec(void *ctx, const char *value)
-{
-	struct specs *s = ctx;
-
-	if (s->n >= MAX_LISTS)
-		return VIGIL_ELIMIT;
-	s->v[s->n++] = value;
-	return 0;
-}
-
 /* (Re)load the [intel] lists of cf into the handle. */
 static int load_intel(struct run *r, const struct conf *cf)
 {
-	struct specs s = { .n = 0 };
+	const char *specs[MAX_LISTS];
+	size_t n;
 	int rc;
 
-	if ((rc = conf_each(cf, "intel", "list", add_spec, &s)) < 0)
+	if ((rc = conf_get_all(cf, "intel", "list", specs, MAX_LISTS, &n)) < 0)
 		return rc;
-	rc = intel_reload(r->intel, s.v, s.n, list_err, NULL);
+	rc = intel_reload(r->intel, specs, n, cli_report_bad_line, NULL);
 	if (rc < 0)
 		return rc;
 	const struct intel_set *set = intel_handle_acquire(r->intel);
-	log_info("run: %zu threat-list entries from %zu lists", intel_count(set), s.n);
+	log_info("run: %zu threat-list entries from %zu lists", intel_count(set), n);
 	intel_handle_release(r->intel, set);
 	return 0;
 }
@@ -168,21 +145,22 @@ static int open_whois(struct run *r)
 {
 	const char *db = conf_get(r->cf, "whois", "db", NULL);
 	const char *sites = conf_get(r->cf, "whois", "sites", NULL);
-	struct specs rpsl = { .n = 0 };
+	const char *rpsl[MAX_LISTS];
+	size_t nrpsl;
 	struct stat st;
 	int rc;
 
-	if ((rc = conf_each(r->cf, "whois", "rpsl", add_spec, &rpsl)) < 0)
+	if ((rc = conf_get_all(r->cf, "whois", "rpsl", rpsl, MAX_LISTS, &nrpsl)) < 0)
 		return rc;
-	if (!db && !sites && rpsl.n == 0 && stat("var/whois.db", &st) == 0)
+	if (!db && !sites && nrpsl == 0 && stat("var/whois.db", &st) == 0)
 		db = "var/whois.db";
 	if (db) {
 		if ((rc = whois_open(db, &r->whois)) < 0) {
 			log_error("run: whois snapshot %s: %s", db, vigil_strerror(rc));
 			return rc;
 		}
-	} else if (sites || rpsl.n) {
-		rc = whois_build(rpsl.v, rpsl.n, sites, list_err, NULL, &r->whois);
+	} else if (sites || nrpsl) {
+		rc = whois_build(rpsl, nrpsl, sites, cli_report_bad_line, NULL, &r->whois);
 		if (rc < 0) {
 			log_error("run: constituency: %s", vigil_strerror(rc));
 			return rc;

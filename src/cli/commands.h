@@ -15,6 +15,10 @@ int cmd_intel(int argc, char **argv);
 int cmd_whois(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 
+/* Report a bad line of an input file as "FILE:LINE: MSG" (a warning: the rest
+ * loads), or a whole-file problem as an error; an intel/whois error callback. */
+void cli_report_bad_line(void *ctx, const char *file, unsigned line, const char *msg);
+
 /* Print the man-page-like help of one command (from the table in main.c). */
 int cli_help(const char *name);
 

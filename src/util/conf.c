@@ -161,3 +161,19 @@ int conf_set(struct conf *c, const char *section, const char *key, const char *v
 {
 	return add_item(c, section, key, value);
 }
+
+int conf_get_all(const struct conf *c, const char *section, const char *key, const char **v,
+		 size_t max, size_t *n)
+{
+	*n = 0;
+	if (!c)
+		return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (strcasecmp(c->items[i].section, section) || strcasecmp(c->items[i].key, key))
+			continue;
+		if (*n == max)
+			return VIGIL_ELIMIT;
+		v[(*n)++] = c->items[i].value;
+	}
+	return 0;
+}

@@ -31,6 +31,10 @@ int64_t conf_get_duration(const struct conf *c, const char *section, const char 
  * and returns that value. */
 int conf_each(const struct conf *c, const char *section, const char *key,
 	      int (*fn)(void *ctx, const char *value), void *ctx);
+/* Collect every value of section/key in file order into v[0..max). Sets *n.
+ * Returns 0, or VIGIL_ELIMIT when there are more than max (v holds the first max). */
+int conf_get_all(const struct conf *c, const char *section, const char *key, const char **v,
+		 size_t max, size_t *n);
 /* Set (or add) a value, e.g. from a command-line override. */
 int conf_set(struct conf *c, const char *section, const char *key, const char *value);
 
