@@ -19,6 +19,18 @@
  *   whois_bench batch SNAPSHOT [N] [ROUNDS] [POOL]
  *                                        the same through whois_lookup_batch,
  *                                        256 addresses a call
+ *   whois_bench lookup-in|batch-in SNAPSHOT [N] [ROUNDS] [POOL]
+ *                                        the same on addresses drawn from the
+ *                                        constituency: random ones kept only
+ *                                        when an inetnum covers them (chosen
+ *                                        before the clock starts)
+ *   whois_bench digest SNAPSHOT [N]      a hash of every field and source of
+ *                                        N lookups (default 2M: addresses
+ *                                        anywhere, in the allocated space, and
+ *                                        each of the 256 addresses of random
+ *                                        /24s), single and batched; two
+ *                                        builds of the library must print the
+ *                                        same (see README.md)
  * Peak memory is taken by running it under /usr/bin/time -v (see README.md).
  */
 #include <inttypes.h>
@@ -58,6 +70,100 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static uint64_t h_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t h_str(uint64_t h, const char *s)
+{
+	return s ? h_bytes(h, s, strlen(s) + 1) : h_bytes(h, "\xff", 1);
+}
+
+static uint64_t h_src(uint64_t h, const struct whois_src *s)
+{
+	h = h_str(h_str(h_str(h, s->cls), s->key), s->file);
+	return h_bytes(h, &s->line, sizeof(s->line));
+}
+
+/* Everything a lookup returns, by value (strings by content). */
+static uint64_t h_result(const struct whois_result *r)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *const str[] = { r->netname, r->country, r->org_id, r->org_name, r->site,
+				    r->abuse_mailbox, r->contact, r->phone, r->pgp, r->language,
+				    r->format, r->batch, r->as_name, r->irt, r->irt_abuse_mailbox,
+				    r->irt_email, r->irt_signature, r->irt_encryption };
+	const struct whois_src *src[] = { &r->src_net, &r->src_org, &r->src_abuse, &r->src_contact,
+					  &r->src_route, &r->src_irt, &r->src_site, &r->src_nat };
+	unsigned char f[3] = { r->found, r->is_ours, r->is_nat_gateway };
+
+	h = h_bytes(h, f, 3);
+	h = h_bytes(h, &r->lo, sizeof(r->lo));
+	h = h_bytes(h, &r->hi, sizeof(r->hi));
+	for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
+		h = h_str(h, str[i]);
+	h = h_bytes(h, &r->nasn, sizeof(r->nasn));
+	h = h_bytes(h, r->asn, r->nasn * sizeof(r->asn[0]));
+	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+		h = h_src(h, src[i]);
+	return h;
+}
+
+static int digest(struct whois_db *db, size_t n)
+{
+	struct vaddr *a = malloc(n * sizeof(*a));
+	static struct whois_result bres[256];
+	uint64_t x = 0x9E3779B97F4A7C15ull, hs = 0, hb = 0, found = 0;
+
+	if (!a)
+		return 2;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint32_t v = (uint32_t)(x >> 20);
+		switch (i % 3) {
+		case 0: /* anywhere */
+			break;
+		case 1: /* the allocated space */
+			v = (2u << 24) + (v % (14u << 24));
+			break;
+		default: /* sweep whole /24s of the allocated space */
+			v = ((2u << 24) + ((uint32_t)(x >> 40) % (14u << 24) & ~255u)) + (uint32_t)(i / 3 % 256);
+			break;
+		}
+		addr_from_v4(&a[i], v);
+		if (i % 7 == 0) { /* and some IPv6 around 2001:db8::/32 and 2a00::/12 */
+			memset(a[i].b, 0, 16);
+			a[i].b[0] = 0x2a;
+			a[i].b[1] = (uint8_t)(x >> 8) & 0x0f;
+			a[i].b[2] = (uint8_t)(x >> 16);
+			a[i].b[3] = (uint8_t)(x >> 24);
+			a[i].b[4] = (uint8_t)(x >> 32);
+			a[i].b[15] = (uint8_t)x;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct whois_result r;
+		found += whois_lookup(db, &a[i], &r);
+		hs = h_bytes(hs, (uint64_t[]){ h_result(&r) }, 8);
+	}
+	for (size_t i = 0; i < n; i += 256) {
+		size_t m = n - i < 256 ? n - i : 256;
+		whois_lookup_batch(db, a + i, m, bres);
+		for (size_t k = 0; k < m; k++)
+			hb = h_bytes(hb, (uint64_t[]){ h_result(&bres[k]) }, 8);
+	}
+	printf("digest: %zu lookups, %" PRIu64 " found, single %016" PRIx64 " batch %016" PRIx64 "%s\n",
+	       n, found, hs, hb, hs == hb ? "" : " (MISMATCH)");
+	free(a);
+	return hs == hb ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct whois_db *db = NULL;
@@ -93,8 +199,19 @@ int main(int argc, char **argv)
 		whois_free(db);
 		return rc ? 1 : 0;
 	}
-	if (argc >= 3 && (!strcmp(argv[1], "lookup") || !strcmp(argv[1], "batch"))) {
+	if (argc >= 3 && !strcmp(argv[1], "digest")) {
+		if ((rc = whois_open(argv[2], &db)) != 0) {
+			fprintf(stderr, "open: %s\n", vigil_strerror(rc));
+			return 1;
+		}
+		rc = digest(db, argc > 3 ? strtoull(argv[3], NULL, 10) : 2000000);
+		whois_free(db);
+		return rc;
+	}
+	if (argc >= 3 && (!strcmp(argv[1], "lookup") || !strcmp(argv[1], "batch") ||
+			  !strcmp(argv[1], "lookup-in") || !strcmp(argv[1], "batch-in"))) {
 		bool batch = argv[1][0] == 'b';
+		bool inside = strchr(argv[1], '-') != NULL;
 		static struct whois_result bres[256];
 		size_t n = argc > 3 ? strtoull(argv[3], NULL, 10) : 10000000;
 		int rounds = argc > 4 ? (int)strtol(argv[4], NULL, 10) : 5;
@@ -110,13 +227,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		for (size_t i = 0; i < n; i++) {
+			struct whois_result res;
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
 			uint32_t v = (uint32_t)(x >> 20);
-			if ((x & 3) != 0)
+			if ((x & 3) != 0 || inside)
 				v = (2u << 24) + (v % (14u << 24));
 			addr_from_v4(&a[i], v);
+			if (inside && (!whois_lookup(db, &a[i], &res) || !res.src_net.cls))
+				i--; /* not in an inetnum: draw again */
 		}
 		if (pool && pool < n) /* repeat the first POOL addresses in random order */
 			for (size_t i = pool; i < n; i++) {
@@ -160,6 +280,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: whois_bench build SNAPSHOT FILE... | open SNAPSHOT | "
-			"lookup|batch SNAPSHOT [N] [ROUNDS] [POOL]\n");
+			"lookup|batch|lookup-in|batch-in SNAPSHOT [N] [ROUNDS] [POOL] | "
+			"digest SNAPSHOT [N]\n");
 	return 2;
 }

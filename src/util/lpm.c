@@ -397,6 +397,46 @@ uint32_t lpm_lookup_v4(const struct lpm *t, uint32_t v4)
 	return t->seg4[lo].val;
 }
 
+int lpm_fill_v4(const struct lpm *t, uint32_t base, unsigned shift, size_t nblocks,
+		uint32_t *tab, size_t stride)
+{
+	uint64_t bsize = (uint64_t)1 << shift, end = base + (uint64_t)nblocks * bsize;
+	size_t lo = 0, hi;
+
+	if (shift < 3 || shift > 24 || (base & (bsize - 1)) != 0 || end > ((uint64_t)1 << 32) ||
+	    !t->built)
+		return VIGIL_EINVAL;
+	if (!nblocks || !t->nseg4)
+		return 0;
+	/* the last segment starting at or before base */
+	hi = t->nseg4;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->seg4[mid].start <= base)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < t->nseg4 && t->seg4[i].start < end; i++) {
+		uint64_t s = t->seg4[i].start < base ? base : t->seg4[i].start;
+		uint64_t e = i + 1 < t->nseg4 ? (uint64_t)t->seg4[i + 1].start : (uint64_t)1 << 32;
+		uint32_t v = t->seg4[i].val;
+		if (e > end)
+			e = end;
+		/* segments are merged, so a boundary inside a block splits it */
+		if (i > lo && (s & (bsize - 1)) != 0)
+			tab[((s - base) >> shift) * stride] = LPM_NONE;
+		if (v == LPM_NONE)
+			continue;
+		if (v >= UINT32_MAX - 1)
+			return VIGIL_ELIMIT;
+		/* the blocks wholly inside [s, e) */
+		for (uint64_t b = (s - base + bsize - 1) >> shift; b < (e - base) >> shift; b++)
+			tab[b * stride] = v + 1;
+	}
+	return 0;
+}
+
 uint32_t lpm_lookup(const struct lpm *t, const struct vaddr *a)
 {
 	if (addr_is_v4(a))

@@ -35,6 +35,18 @@ int lpm_build(struct lpm *t);
 uint32_t lpm_lookup(const struct lpm *t, const struct vaddr *a);
 /* The same for a host-order IPv4 address, without building a vaddr. */
 uint32_t lpm_lookup_v4(const struct lpm *t, uint32_t v4);
+/* Precompute a direct IPv4 table over a built set: nblocks consecutive
+ * blocks of 2^shift addresses from base (aligned to 2^shift, 3 <= shift <=
+ * 24, inside the IPv4 space); block k, stored at tab[k * stride], gets v + 1
+ * when every address of the block has the same answer v, LPM_NONE when its
+ * addresses have different answers (look those up with lpm_lookup_v4), and
+ * is left alone (the caller zeroes tab: 0 means no match) when nothing in
+ * the block matches. Runs in time linear in the intervals met and the blocks
+ * they cover, so a zeroed lazily-mapped table only has the pages of covered
+ * blocks touched. Returns 0, VIGIL_EINVAL (bad arguments, not built) or
+ * VIGIL_ELIMIT (a value >= UINT32_MAX - 1). */
+int lpm_fill_v4(const struct lpm *t, uint32_t base, unsigned shift, size_t nblocks,
+		uint32_t *tab, size_t stride);
 /* Entries added (not intervals). */
 size_t lpm_count(const struct lpm *t);
 /* Bytes of memory held. */

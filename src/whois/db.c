@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <zlib.h>
 
 #define MAX_SITES_FILE (16u << 20)
@@ -61,6 +62,10 @@ void whois_free(struct whois_db *db)
 	w_arena_free(&db->a);
 	free(db->files.v);
 	free(db->nets.v);
+	free(db->net_parent.v);
+	if (db->v4tab)
+		munmap(db->v4tab, db->v4tab_bytes);
+	free(db->v4l2);
 	free(db->routes.v);
 	free(db->orgs.v);
 	free(db->contacts.v);
@@ -256,7 +261,7 @@ static int parse_asn(const char *v, uint32_t *asn)
 
 static int add_net(struct build *b, const struct whois_rpsl_object *o, bool v6)
 {
-	struct w_net n = { .org = W_NONE, .abuse = W_NONE, .irt = W_NONE, .parent = W_NONE };
+	struct w_net n = { .org = W_NONE, .abuse = W_NONE, .irt = W_NONE };
 	struct net_refs r;
 	int rc;
 
@@ -562,15 +567,17 @@ static int link_parents(struct whois_db *db)
 	uint32_t *stack = malloc((n + 1) * sizeof(*stack));
 	int rc = 0;
 
-	if (!s || !stack) {
+	if (!s || !stack ||
+	    w_vec_reserve((void **)&db->net_parent.v, &db->net_parent.cap, n ? n : 1, sizeof(uint32_t))) {
 		rc = VIGIL_ENOMEM;
 		goto out;
 	}
+	db->net_parent.n = n;
 	for (size_t i = 0; i < n; i++)
 		s[i] = (struct span){ db->nets.v[i].lo, db->nets.v[i].hi, (uint32_t)i };
 	qsort(s, n, sizeof(*s), span_cmp);
 	for (size_t i = 0; i < n; i++) {
-		struct w_net *x = &db->nets.v[s[i].idx];
+		const struct w_net *x = &db->nets.v[s[i].idx];
 		while (sp) {
 			const struct w_net *top = &db->nets.v[stack[sp - 1]];
 			if (addr_is_v4(&top->lo) == addr_is_v4(&x->lo) &&
@@ -578,7 +585,7 @@ static int link_parents(struct whois_db *db)
 				break;
 			sp--;
 		}
-		x->parent = sp ? stack[sp - 1] : W_NONE;
+		db->net_parent.v[s[i].idx] = sp ? stack[sp - 1] : W_NONE;
 		stack[sp++] = s[i].idx;
 	}
 out:
@@ -614,10 +621,14 @@ static int inherit(struct whois_db *db)
 
 	if (!e)
 		return VIGIL_ENOMEM;
+	if (db->net_parent.n != n) { /* snapshot.c and link_parents() keep them equal */
+		free(e);
+		return VIGIL_EFORMAT;
+	}
 	for (size_t k = 0; k < n; k++) {
 		uint32_t org = W_NONE, abuse = W_NONE, irt = W_NONE;
 		for (uint32_t i = (uint32_t)k, d = 0; i != W_NONE && d < W_MAX_DEPTH;
-		     i = db->nets.v[i].parent, d++) {
+		     i = db->net_parent.v[i], d++) {
 			const struct w_net *x = &db->nets.v[i];
 			if (org == W_NONE)
 				org = x->org;
@@ -689,6 +700,8 @@ int w_db_index(struct whois_db *db)
 			goto out;
 	if ((rc = lpm_build(db->net_lpm)) || (rc = lpm_build(db->route_lpm)) ||
 	    (rc = lpm_build(db->site_lpm)))
+		goto out;
+	if ((rc = w_hot_nets(db)) != 0 || (rc = w_v4tab_build(db)) != 0)
 		goto out;
 	db->st.string_bytes = db->a.len;
 out:

@@ -7,11 +7,149 @@
  * AS from the most specific route, and the sites table on top, overriding
  * the fields it sets. Read-only on the model, so any number of threads may
  * look up at once; nothing is allocated.
+ *
+ * IPv4 goes through a direct table built here when the model is indexed:
+ * one 8-byte entry per /24 holding the net and route answers of the whole
+ * /24, so a lookup is one table read, then the net (one cache line), then
+ * its org / abuse contact / irt; only /24s split among several answers
+ * (assignments smaller than a /24) search the interval index (util/lpm.h).
  */
 #include "whois/model.h"
+#include "util/err.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#define HUGE_PAGE (2u << 20)
+
+static size_t hot_align(size_t bytes) { return bytes >= HUGE_PAGE ? HUGE_PAGE : 64; }
+
+void *w_alloc_hot(size_t n, size_t elem)
+{
+	size_t bytes, al;
+	void *p;
+
+	if (!n || elem > SIZE_MAX / n)
+		return NULL;
+	bytes = n * elem;
+	al = hot_align(bytes);
+	bytes = (bytes + al - 1) / al * al;
+	p = aligned_alloc(al, bytes);
+#ifdef MADV_HUGEPAGE
+	if (p && al == HUGE_PAGE)
+		(void)madvise(p, bytes, MADV_HUGEPAGE); /* fewer TLB misses; advisory */
+#endif
+	return p;
+}
+
+int w_hot_nets(struct whois_db *db)
+{
+	size_t n = db->nets.n;
+	struct w_net *p;
+
+	if (!n || (uintptr_t)db->nets.v % hot_align(n * sizeof(*p)) == 0)
+		return 0;
+	if (!(p = w_alloc_hot(n, sizeof(*p))))
+		return VIGIL_ENOMEM;
+	memcpy(p, db->nets.v, n * sizeof(*p));
+	free(db->nets.v);
+	db->nets.v = p;
+	db->nets.cap = n;
+	return 0;
+}
+
+/* The second level: a block of W_L2N /29 entries for every /24 whose nets
+ * differ inside it (assignments smaller than a /24). */
+static int build_l2(struct whois_db *db)
+{
+	size_t nt = (size_t)1 << W_V4BITS, nsplit = 0, k;
+	int rc = 0;
+
+	for (k = 0; k < nt; k++)
+		nsplit += db->v4tab[k].net == W_SPLIT;
+	if (!nsplit || nsplit >= W_L2)
+		return 0;
+	if (!(db->v4l2 = w_alloc_hot(nsplit, W_L2N * sizeof(uint32_t))))
+		return VIGIL_ENOMEM;
+	memset(db->v4l2, 0, nsplit * W_L2N * sizeof(uint32_t));
+	nsplit = 0;
+	for (k = 0; k < nt && !rc; k++) {
+		if (db->v4tab[k].net != W_SPLIT)
+			continue;
+		rc = lpm_fill_v4(db->net_lpm, (uint32_t)k << (32 - W_V4BITS), W_L2SHIFT, W_L2N,
+				 db->v4l2 + nsplit * W_L2N, 1);
+		db->v4tab[k].net = W_L2 | (uint32_t)nsplit++;
+	}
+	return rc;
+}
+
+int w_v4tab_build(struct whois_db *db)
+{
+	size_t bytes = ((size_t)1 << W_V4BITS) * sizeof(struct w_v4ent);
+	void *p;
+	int rc;
+
+	if (db->v4tab)
+		munmap(db->v4tab, db->v4tab_bytes);
+	free(db->v4l2);
+	db->v4tab = NULL;
+	db->v4l2 = NULL;
+	db->v4tab_bytes = 0;
+	if (db->nets.n >= W_L2 - 1 || db->routes.n >= W_SPLIT - 1)
+		return 0; /* index + 1 would not fit: search only */
+	/* anonymous memory reads as zero (no answer) and only the pages of
+	 * covered /24s are ever touched */
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return VIGIL_ENOMEM;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	db->v4tab = p;
+	db->v4tab_bytes = bytes;
+	if ((rc = lpm_fill_v4(db->net_lpm, 0, 32 - W_V4BITS, (size_t)1 << W_V4BITS,
+			      &db->v4tab[0].net, 2)) != 0 ||
+	    (rc = lpm_fill_v4(db->route_lpm, 0, 32 - W_V4BITS, (size_t)1 << W_V4BITS,
+			      &db->v4tab[0].route, 2)) != 0 ||
+	    (rc = build_l2(db)) != 0) {
+		munmap(db->v4tab, bytes);
+		free(db->v4l2);
+		db->v4tab = NULL;
+		db->v4l2 = NULL;
+		db->v4tab_bytes = 0;
+	}
+	return rc;
+}
+
+/* The net, route and site answers (LPM_NONE when none) for one address. */
+static inline void find(const struct whois_db *db, const struct vaddr *a, uint32_t *ni,
+			uint32_t *ri, uint32_t *si)
+{
+	if (addr_is_v4(a)) {
+		uint32_t v4 = addr_v4(a);
+		if (db->v4tab) {
+			struct w_v4ent e = db->v4tab[v4 >> (32 - W_V4BITS)];
+			uint32_t n = e.net;
+			if (n != W_SPLIT && (n & W_L2))
+				n = db->v4l2[(size_t)(n & ~W_L2) * W_L2N +
+					     ((v4 >> W_L2SHIFT) & (W_L2N - 1))];
+			/* index + 1, so 0 (no answer) becomes LPM_NONE */
+			*ni = n == W_SPLIT ? lpm_lookup_v4(db->net_lpm, v4) : n - 1;
+			*ri = e.route == W_SPLIT ? lpm_lookup_v4(db->route_lpm, v4) : e.route - 1;
+		} else {
+			*ni = lpm_lookup_v4(db->net_lpm, v4);
+			*ri = lpm_lookup_v4(db->route_lpm, v4);
+		}
+		*si = db->sitepfx.n ? lpm_lookup_v4(db->site_lpm, v4) : LPM_NONE;
+	} else {
+		*ni = lpm_lookup(db->net_lpm, a);
+		*ri = lpm_lookup(db->route_lpm, a);
+		*si = db->sitepfx.n ? lpm_lookup(db->site_lpm, a) : LPM_NONE;
+	}
+}
 
 static const char *S(const struct whois_db *db, uint32_t off)
 {
@@ -143,21 +281,12 @@ bool whois_lookup(const struct whois_db *db, const struct vaddr *a, struct whois
 {
 	uint32_t ni, ri, si;
 
-	memset(out, 0, sizeof(*out));
-	if (addr_is_v4(a)) {
-		uint32_t v4 = addr_v4(a);
-		ni = lpm_lookup_v4(db->net_lpm, v4);
-		ri = lpm_lookup_v4(db->route_lpm, v4);
-		si = db->sitepfx.n ? lpm_lookup_v4(db->site_lpm, v4) : LPM_NONE;
-	} else {
-		ni = lpm_lookup(db->net_lpm, a);
-		ri = lpm_lookup(db->route_lpm, a);
-		si = db->sitepfx.n ? lpm_lookup(db->site_lpm, a) : LPM_NONE;
-	}
+	find(db, a, &ni, &ri, &si);
 	if (ni != LPM_NONE)
 		__builtin_prefetch(&db->nets.v[ni]);
 	if (ri != LPM_NONE)
 		__builtin_prefetch(&db->routes.v[ri]);
+	memset(out, 0, sizeof(*out));
 	if (ni != LPM_NONE)
 		apply_net(db, ni, out);
 	if (ri != LPM_NONE)
@@ -176,26 +305,28 @@ size_t whois_lookup_batch(const struct whois_db *db, const struct vaddr *a, size
 
 	for (size_t base = 0; base < n; base += STEP) {
 		size_t m = n - base < STEP ? n - base : STEP;
-		/* first every index search (independent, so their misses overlap),
-		 * then the records they point at */
+		/* the memory reads of a lookup depend on each other (table, net,
+		 * org / contact / irt); run each stage for every address before
+		 * the next so the misses of different addresses overlap */
+		if (db->v4tab)
+			for (size_t i = 0; i < m; i++)
+				if (addr_is_v4(&a[base + i]))
+					__builtin_prefetch(&db->v4tab[addr_v4(&a[base + i]) >> (32 - W_V4BITS)]);
 		for (size_t i = 0; i < m; i++) {
-			const struct vaddr *x = &a[base + i];
-			if (addr_is_v4(x)) {
-				uint32_t v4 = addr_v4(x);
-				ni[i] = lpm_lookup_v4(db->net_lpm, v4);
-				ri[i] = lpm_lookup_v4(db->route_lpm, v4);
-				si[i] = db->sitepfx.n ? lpm_lookup_v4(db->site_lpm, v4) : LPM_NONE;
-			} else {
-				ni[i] = lpm_lookup(db->net_lpm, x);
-				ri[i] = lpm_lookup(db->route_lpm, x);
-				si[i] = db->sitepfx.n ? lpm_lookup(db->site_lpm, x) : LPM_NONE;
-			}
-			if (ni[i] != LPM_NONE) {
-				const struct w_net *nt = &db->nets.v[ni[i]];
-				__builtin_prefetch(nt);
-			}
+			find(db, &a[base + i], &ni[i], &ri[i], &si[i]);
+			if (ni[i] != LPM_NONE)
+				__builtin_prefetch(&db->nets.v[ni[i]]);
 			if (ri[i] != LPM_NONE)
 				__builtin_prefetch(&db->routes.v[ri[i]]);
+		}
+		for (size_t i = 0; i < m; i++) {
+			if (ni[i] == LPM_NONE)
+				continue;
+			const struct w_net *nt = &db->nets.v[ni[i]];
+			if (nt->org != W_NONE)
+				__builtin_prefetch(&db->orgs.v[nt->org]);
+			if (nt->abuse != W_NONE)
+				__builtin_prefetch(&db->contacts.v[nt->abuse]);
 		}
 		for (size_t i = 0; i < m; i++) {
 			struct whois_result *r = &out[base + i];

@@ -34,12 +34,30 @@ struct w_map {
 	size_t cap, n;
 };
 
-struct w_net { /* inetnum / inet6num */
+/* inetnum / inet6num: exactly one 64-byte cache line (the array is 64-byte
+ * aligned once indexed), so a lookup reads the whole net in one miss; the
+ * parent links, needed only when indexing, are kept apart in net_parent. */
+struct w_net {
 	struct vaddr lo, hi;
 	uint32_t key, netname, country;
-	uint32_t org, abuse, irt, parent; /* indices */
+	uint32_t org, abuse, irt; /* indices */
 	uint32_t file, line;
 };
+
+/* One entry of the direct IPv4 table (one per /24): the answer of the net
+ * and of the route indexes for the whole /24, as index + 1 (0: none), or
+ * W_SPLIT when the /24 holds several answers (search that index instead).
+ * A net entry with W_L2 set (and not W_SPLIT) instead names a block of
+ * W_L2N entries of v4l2, one per /29 of the /24, with the same meanings. */
+struct w_v4ent {
+	uint32_t net, route;
+};
+_Static_assert(sizeof(struct w_net) == 64, "a net is one cache line");
+#define W_SPLIT UINT32_MAX
+#define W_V4BITS 24
+#define W_L2 0x80000000u
+#define W_L2SHIFT 3 /* /29 */
+#define W_L2N (1u << (32 - W_V4BITS - W_L2SHIFT))
 
 struct w_route { /* route / route6 */
 	struct vaddr lo, hi;
@@ -85,6 +103,7 @@ struct whois_db {
 	struct w_arena a;
 	W_VEC(uint32_t) files; /* file names (arena offsets) */
 	W_VEC(struct w_net) nets;
+	W_VEC(uint32_t) net_parent; /* per net: the smallest enclosing net */
 	W_VEC(struct w_route) routes;
 	W_VEC(struct w_org) orgs;
 	W_VEC(struct w_contact) contacts;
@@ -93,6 +112,9 @@ struct whois_db {
 	W_VEC(struct w_site) sites;
 	W_VEC(struct w_sitepfx) sitepfx;
 	struct lpm *net_lpm, *route_lpm, *site_lpm;
+	struct w_v4ent *v4tab; /* 2^W_V4BITS entries, mmap'd; NULL: search only */
+	size_t v4tab_bytes;
+	uint32_t *v4l2; /* W_L2N entries per split /24 (w_alloc_hot) */
 	struct w_map aut_by_asn;
 	struct whois_stats st;
 };
@@ -132,7 +154,15 @@ int w_sites_parse(struct whois_db *db, const char *file, const char *text, size_
 		  whois_err_fn err, void *ctx);
 /* True when s[0..n) is well-formed UTF-8 (rpsl.c). */
 bool w_valid_utf8(const unsigned char *s, size_t n);
-/* Build the three LPMs from the record arrays (after import or load). */
+/* Build the three LPMs and the direct IPv4 table from the record arrays
+ * (after import or load); moves nets to a 64-byte aligned array. */
 int w_db_index(struct whois_db *db);
+/* Allocate n records of elem bytes aligned for the lookup path (64 bytes,
+ * huge pages asked for when large); free with free(). NULL on failure. */
+void *w_alloc_hot(size_t n, size_t elem);
+/* Move the nets into a w_alloc_hot() array of exactly nets.n (lookup.c). */
+int w_hot_nets(struct whois_db *db);
+/* (Re)build db->v4tab from the built net and route LPMs (lookup.c). */
+int w_v4tab_build(struct whois_db *db);
 
 #endif
