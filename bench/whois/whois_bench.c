@@ -137,10 +137,10 @@ static int digest(struct whois_db *db, size_t n)
 			break;
 		}
 		addr_from_v4(&a[i], v);
-		if (i % 7 == 0) { /* and some IPv6 around 2001:db8::/32 and 2a00::/12 */
+		if (i % 7 == 0) { /* and some IPv6 in 2a10::/16, where whois_gen puts it */
 			memset(a[i].b, 0, 16);
 			a[i].b[0] = 0x2a;
-			a[i].b[1] = (uint8_t)(x >> 8) & 0x0f;
+			a[i].b[1] = 0x10;
 			a[i].b[2] = (uint8_t)(x >> 16);
 			a[i].b[3] = (uint8_t)(x >> 24);
 			a[i].b[4] = (uint8_t)(x >> 32);

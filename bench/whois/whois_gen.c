@@ -3,7 +3,12 @@
  * real RIPE database, for bench/whois (never committed: generate it to a
  * temporary file).
  *
- *   whois_gen [-n INETNUMS] [-s SEED] > /tmp/synth.db
+ *   whois_gen [-n INETNUMS] [-s SEED] [-x 1] > /tmp/synth.db
+ *
+ * -x 1 makes one assignment in 50 an odd range that is not a prefix (from
+ * the second address to the last but one), as real dumps have: those split
+ * even a /29, so lookups there take the interval search (whois_bench digest
+ * checks that path against another build).
  *
  * Nesting follows the registry: allocations (/20, ALLOCATED PA) each with an
  * organisation, an abuse role and a route; every tenth allocation holds a
@@ -37,6 +42,7 @@ static void ip(char *b, uint32_t a)
 }
 
 static uint64_t inetnums, target;
+static int odd;
 
 static void inetnum(uint32_t lo, uint32_t hi, const char *netname, const char *status,
 		    const char *org, const char *abuse, const char *irt, unsigned cc)
@@ -79,7 +85,12 @@ static void assignments(uint32_t lo, uint32_t hi, uint32_t alloc, const char *ab
 		}
 		char name[48];
 		snprintf(name, sizeof(name), "SYN-A%u-%u", alloc, k++);
-		inetnum(p, p + size - 1, name, "ASSIGNED PA", NULL,
+		uint32_t first = p, last = p + size - 1;
+		if (odd && rnd() % 50 == 0) {
+			first++;
+			last--;
+		}
+		inetnum(first, last, name, "ASSIGNED PA", NULL,
 			rnd() % 20 == 0 ? abuse_role : NULL, NULL, rnd());
 		p += size;
 	}
@@ -91,6 +102,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "-n"))
 			target = strtoull(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "-x"))
+			odd = strtol(argv[i + 1], NULL, 10) != 0;
 		else if (!strcmp(argv[i], "-s"))
 			rng ^= strtoull(argv[i + 1], NULL, 10) * 0x9e3779b97f4a7c15ull;
 	}
