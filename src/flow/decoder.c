@@ -58,7 +58,7 @@ void flow_decoder_free(struct flow_decoder *d)
 
 		for (; e; e = next) {
 			next = e->next;
-			fexp_free(e);
+			fexp_free(d, e);
 		}
 	}
 	free(d->ebuckets);

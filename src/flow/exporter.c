@@ -79,12 +79,12 @@ struct fexp *fexp_get(struct fctx *c, uint8_t version, uint32_t domain)
 	return e;
 }
 
-void fexp_free(struct fexp *e)
+void fexp_free(struct flow_decoder *d, struct fexp *e)
 {
 	if (!e)
 		return;
 	ftmpl_free_all(e);
-	fpend_free_all(e);
+	fpend_free_all(d, e);
 	free(e);
 }
 

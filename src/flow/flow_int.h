@@ -20,6 +20,7 @@
 #define FLOW_MAX_SAMPLERS 64       /* sampler ids remembered per exporter */
 #define FLOW_PEND_MAX_BYTES 65536  /* one held data set */
 #define FLOW_PEND_TTL_MS (10 * 60 * 1000)
+#define FLOW_PEND_TOTAL_MAX (64u << 20) /* held bytes over all exporters */
 #define FLOW_TMPL_BUCKETS 64       /* template hash buckets per exporter */
 
 /* Numeric values a record can carry; a record keeps one slot of each. */
@@ -121,6 +122,7 @@ struct flow_decoder {
 	struct fcfg_rate *cfg;
 	size_t ncfg, capcfg;
 	uint64_t exporters_refused;
+	size_t pend_bytes;         /* held data over all exporters */
 	struct flow_pcap_stats pcap;
 	struct flow batch[FLOW_BATCH];
 };
@@ -151,7 +153,7 @@ void flow_flush(struct fctx *c);
 
 /* exporter.c */
 struct fexp *fexp_get(struct fctx *c, uint8_t version, uint32_t domain);
-void fexp_free(struct fexp *e);
+void fexp_free(struct flow_decoder *d, struct fexp *e);
 uint32_t fexp_rate(const struct flow_decoder *d, const struct fexp *e);
 void fexp_seq(struct fexp *e, uint32_t seq, uint32_t advance);
 void fexp_sampler_set(struct fexp *e, uint32_t id, uint32_t rate);
@@ -178,8 +180,8 @@ int frec_template_arrived(struct fctx *c, struct fexp *e, struct ftmpl *t);
 void fpend_hold(struct flow_decoder *d, struct fexp *e, const struct fhdr *h, int64_t recv_ms,
 		uint16_t tid, const uint8_t *p, size_t len);
 void fpend_release(struct fctx *c, struct fexp *e, const struct ftmpl *t);
-void fpend_expire(struct fexp *e, int64_t now);
-void fpend_free_all(struct fexp *e);
+void fpend_expire(struct flow_decoder *d, struct fexp *e, int64_t now);
+void fpend_free_all(struct flow_decoder *d, struct fexp *e);
 
 /* A data/template set walk shared by v9 and IPFIX (set id, body). */
 bool flow_all_zero(const uint8_t *p, size_t n);

@@ -75,7 +75,7 @@ static int ipfix_decode(struct fctx *c, struct rd *r)
 		e->st.bad_packets++;
 		return mlen < 16 ? VIGIL_EFORMAT : VIGIL_ESHORT;
 	}
-	fpend_expire(e, c->recv_ms);
+	fpend_expire(c->d, e, c->recv_ms);
 	h = (struct fhdr){ .version = 10, .export_ms = (int64_t)secs * 1000, .domain = domain };
 	while (rd_left(&m) > 0) {
 		const uint8_t *start = m.p;

@@ -87,7 +87,7 @@ static int v9_decode(struct fctx *c, struct rd *r)
 		return VIGIL_ELIMIT;
 	e->st.packets++;
 	fexp_seq(e, seq, 1);
-	fpend_expire(e, c->recv_ms);
+	fpend_expire(c->d, e, c->recv_ms);
 	h = (struct fhdr){ .version = 9, .has_uptime = true, .uptime_ms = uptime,
 			   .export_ms = (int64_t)secs * 1000, .domain = source };
 	while (rd_left(r) > 0) {

@@ -3,15 +3,16 @@
  * data first (after a restart, or with templates on a timer), so such a set
  * is held per exporter, in arrival order, and decoded when its template
  * arrives. Bounded: at most max_pending sets of at most 64 KB per exporter
- * (the oldest is dropped to make room), and nothing is held longer than ten
- * minutes; every set dropped unread counts in pending_dropped.
+ * (the oldest is dropped to make room), 64 MB over all exporters (then new
+ * sets are not held), and nothing is held longer than ten minutes; every
+ * set dropped unread counts in pending_dropped.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "flow/flow_int.h"
 
-static void pop_head(struct fexp *e)
+static void pop_head(struct flow_decoder *d, struct fexp *e)
 {
 	struct fpend *p = e->pend_head;
 
@@ -19,6 +20,7 @@ static void pop_head(struct fexp *e)
 	if (!e->pend_head)
 		e->pend_tail = NULL;
 	e->npend--;
+	d->pend_bytes -= p->len;
 	free(p);
 }
 
@@ -29,13 +31,13 @@ void fpend_hold(struct flow_decoder *d, struct fexp *e, const struct fhdr *h, in
 	struct fpend *n;
 
 	e->st.unknown_template++;
-	if (len > FLOW_PEND_MAX_BYTES) {
+	while (e->npend >= d->o.max_pending && e->pend_head) {
+		pop_head(d, e);
+		e->st.pending_dropped++;
+	}
+	if (len > FLOW_PEND_MAX_BYTES || d->pend_bytes + len > FLOW_PEND_TOTAL_MAX) {
 		e->st.pending_dropped++;
 		return;
-	}
-	while (e->npend >= d->o.max_pending && e->pend_head) {
-		pop_head(e);
-		e->st.pending_dropped++;
 	}
 	n = malloc(sizeof(*n) + len);
 	if (!n) {
@@ -49,6 +51,7 @@ void fpend_hold(struct flow_decoder *d, struct fexp *e, const struct fhdr *h, in
 	n->tid = tid;
 	n->len = (uint32_t)len;
 	memcpy(n->data, p, len);
+	d->pend_bytes += len;
 	if (e->pend_tail)
 		e->pend_tail->next = n;
 	else
@@ -81,21 +84,22 @@ void fpend_release(struct fctx *c, struct fexp *e, const struct ftmpl *t)
 		if (e->pend_tail == p)
 			e->pend_tail = prev;
 		e->npend--;
+		c->d->pend_bytes -= p->len;
 		free(p);
 	}
 }
 
 /* Drop held sets received more than ten minutes before now. */
-void fpend_expire(struct fexp *e, int64_t now)
+void fpend_expire(struct flow_decoder *d, struct fexp *e, int64_t now)
 {
 	while (e->pend_head && now - e->pend_head->recv_ms > FLOW_PEND_TTL_MS) {
-		pop_head(e);
+		pop_head(d, e);
 		e->st.pending_dropped++;
 	}
 }
 
-void fpend_free_all(struct fexp *e)
+void fpend_free_all(struct flow_decoder *d, struct fexp *e)
 {
 	while (e->pend_head)
-		pop_head(e);
+		pop_head(d, e);
 }
