@@ -137,7 +137,7 @@ out:
 	return rc;
 }
 
-static struct vict *victim(struct dos *s, struct detect *d, const struct vaddr *a,
+static struct vict *victim(struct dos *s, struct detect *d, const struct vaddr *a, uint64_t ha,
 			   const struct flow *f)
 {
 	struct vkey k;
@@ -145,7 +145,7 @@ static struct vict *victim(struct dos *s, struct detect *d, const struct vaddr *
 	bool created;
 
 	k.host = *a;
-	v = htab_get(&s->v, &k, detect_hash_addr(a), &created);
+	v = htab_get(&s->v, &k, ha, &created);
 	if (!v) {
 		detect_count_overflow(d);
 		return NULL;
@@ -157,8 +157,9 @@ static struct vict *victim(struct dos *s, struct detect *d, const struct vaddr *
 	return v;
 }
 
-static struct ampl *amplifier(struct dos *s, struct detect *d, const struct vaddr *host,
-			      const struct vaddr *peer, uint16_t port, const struct flow *f)
+static struct ampl *amplifier(struct dos *s, struct detect *d, const struct vaddr *host, uint64_t hh,
+			      const struct vaddr *peer, uint64_t hp, uint16_t port,
+			      const struct flow *f)
 {
 	struct akey k;
 	struct ampl *a;
@@ -168,7 +169,7 @@ static struct ampl *amplifier(struct dos *s, struct detect *d, const struct vadd
 	k.host = *host;
 	k.peer = *peer;
 	k.port = port;
-	a = htab_get(&s->a, &k, detect_hash_addr(host) ^ (detect_hash_addr(peer) * 3 + port), &created);
+	a = htab_get(&s->a, &k, hh ^ (hp * 3 + port), &created);
 	if (!a) {
 		detect_count_overflow(d);
 		return NULL;
@@ -189,13 +190,13 @@ static void dos_prefetch(void *st, const struct dflow *df, int stage)
 	if (!df->dst_in || df->src_in)
 		return;
 	if (stage == 0) {
-		htab_prefetch(&s->v, detect_hash_addr(&df->f->dst));
+		htab_prefetch(&s->v, df->hdst);
 		return;
 	}
 	k.host = df->f->dst;
-	v = htab_find(&s->v, &k, detect_hash_addr(&df->f->dst));
+	v = htab_find(&s->v, &k, df->hdst);
 	if (v)
-		dc_prefetch(&v->srcs, &s->pool, detect_hash_addr(&df->f->src));
+		dc_prefetch(&v->srcs, &s->pool, df->hsrc);
 }
 
 static void dos_feed(void *st, struct detect *d, const struct dflow *df)
@@ -211,11 +212,11 @@ static void dos_feed(void *st, struct detect *d, const struct dflow *df)
 			return;
 		if (is_amp(s, f->dport)) {
 			/* a request from inside: the host asked for its answers */
-			v = victim(s, d, &f->src, f);
+			v = victim(s, d, &f->src, df->hsrc, f);
 			if (v)
 				v->req_flows += df->n;
 		}
-		if (is_amp(s, f->sport) && (a = amplifier(s, d, &f->src, &f->dst, f->sport, f))) {
+		if (is_amp(s, f->sport) && (a = amplifier(s, d, &f->src, df->hsrc, &f->dst, df->hdst, f->sport, f))) {
 			a->flows += df->n;
 			a->packets += pk;
 			a->bytes += by;
@@ -230,7 +231,7 @@ static void dos_feed(void *st, struct detect *d, const struct dflow *df)
 	}
 	if (!df->dst_in || df->src_in)
 		return;
-	v = victim(s, d, &f->dst, f);
+	v = victim(s, d, &f->dst, df->hdst, f);
 	if (!v)
 		return;
 	if (v->flows == 0) {
@@ -248,7 +249,7 @@ static void dos_feed(void *st, struct detect *d, const struct dflow *df)
 		v->last = f->last_ms;
 	if (df->n > v->n)
 		v->n = df->n;
-	if (!dc_add(&v->srcs, &s->pool, detect_hash_addr(&f->src)))
+	if (!dc_add(&v->srcs, &s->pool, df->hsrc))
 		detect_count_overflow(d);
 	if (f->proto == 17 && is_amp(s, f->sport)) {
 		if (v->amp_flows == 0)
@@ -256,12 +257,12 @@ static void dos_feed(void *st, struct detect *d, const struct dflow *df)
 		v->amp_flows += df->n;
 		v->amp_packets += pk;
 		v->amp_bytes += by;
-		if (!dc_add(&v->amp_srcs, &s->pool, detect_hash_addr(&f->src)))
+		if (!dc_add(&v->amp_srcs, &s->pool, df->hsrc))
 			detect_count_overflow(d);
 	}
 	if (f->proto == 17 && is_amp(s, f->dport)) {
 		/* a request to an internal service: the amplifier's input */
-		a = amplifier(s, d, &f->dst, &f->src, f->dport, f);
+		a = amplifier(s, d, &f->dst, df->hdst, &f->src, df->hsrc, f->dport, f);
 		if (a) {
 			a->in_packets += pk;
 			a->in_bytes += by;

@@ -60,7 +60,7 @@ static void lists_feed(void *st, struct detect *d, const struct dflow *df)
 	memset(&k, 0, sizeof(k));
 	k.host = df->hit_src ? f->dst : f->src;
 	k.peer = df->hit_src ? f->src : f->dst;
-	h = htab_get(&l->t, &k, detect_hash_addr(&k.host) ^ detect_hash_addr(&k.peer) * 31, &created);
+	h = htab_get(&l->t, &k, (df->hit_src ? df->hdst : df->hsrc) ^ (df->hit_src ? df->hsrc : df->hdst) * 31, &created);
 	if (!h) {
 		detect_count_overflow(d);
 		return;

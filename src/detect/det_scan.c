@@ -178,10 +178,10 @@ static void scan_feed(void *st, struct detect *d, const struct dflow *df)
 	hk.port = port;
 	hk.proto = f->proto;
 	hk.inbound = !df->src_in;
-	e = htab_get(&s->h, &hk, detect_hash_addr(&hk.src) ^ detect_mix((uint64_t)port << 8 | f->proto),
+	e = htab_get(&s->h, &hk, df->hsrc ^ detect_mix((uint64_t)port << 8 | f->proto),
 		     &created);
 	if (e)
-		acc(s, d, &((struct hent *)e)->a, created, df, detect_hash_addr(&f->dst));
+		acc(s, d, &((struct hent *)e)->a, created, df, df->hdst);
 	else
 		detect_count_overflow(d);
 	if (port == 0 && f->proto != 6 && f->proto != 17)
@@ -191,7 +191,7 @@ static void scan_feed(void *st, struct detect *d, const struct dflow *df)
 	vk.dst = f->dst;
 	vk.proto = f->proto;
 	vk.inbound = !df->src_in;
-	e = htab_get(&s->v, &vk, detect_hash_addr(&vk.src) ^ (detect_hash_addr(&vk.dst) * 7 + f->proto),
+	e = htab_get(&s->v, &vk, df->hsrc ^ (df->hdst * 7 + f->proto),
 		     &created);
 	if (e)
 		acc(s, d, &((struct vent *)e)->a, created, df, detect_mix(0x5eed0000ull + f->dport));

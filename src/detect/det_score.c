@@ -173,22 +173,22 @@ static void score_prefetch(void *st, const struct dflow *df, int stage)
 		return;
 	host = df->src_in ? &df->f->src : &df->f->dst;
 	if (stage == 0) {
-		htab_prefetch(&s->t, detect_hash_addr(host));
+		htab_prefetch(&s->t, df->src_in ? df->hsrc : df->hdst);
 		return;
 	}
 	if (!df->src_in)
 		return; /* only outbound flows add to the fan-out sketch */
 	k.host = *host;
-	e = htab_find(&s->t, &k, detect_hash_addr(host));
+	e = htab_find(&s->t, &k, df->hsrc);
 	if (e)
-		dc_prefetch(&e->peers, &s->pool, detect_hash_addr(&df->f->dst));
+		dc_prefetch(&e->peers, &s->pool, df->hdst);
 }
 
 static void score_feed(void *st, struct detect *d, const struct dflow *df)
 {
 	struct score *s = st;
 	const struct flow *f = df->f;
-	const struct vaddr *host, *peer;
+	const struct vaddr *host;
 	struct skey k;
 	struct sent *e;
 	bool created, out;
@@ -198,12 +198,11 @@ static void score_feed(void *st, struct detect *d, const struct dflow *df)
 		return; /* internal traffic does not score */
 	out = df->src_in;
 	host = out ? &f->src : &f->dst;
-	peer = out ? &f->dst : &f->src;
 	w = weight(s, f->dport, f->proto);
 	if (w == 0 && !df->hit && !(out && df->syn_only) && !out)
 		return; /* nothing to add for this host */
 	k.host = *host;
-	e = htab_get(&s->t, &k, detect_hash_addr(host), &created);
+	e = htab_get(&s->t, &k, out ? df->hsrc : df->hdst, &created);
 	if (!e) {
 		detect_count_overflow(d);
 		return;
@@ -219,7 +218,7 @@ static void score_feed(void *st, struct detect *d, const struct dflow *df)
 			e->syn += s->w_syn * df->n;
 			e->syn_flows += df->n;
 		}
-		if (!dc_add(&e->peers, &s->pool, detect_hash_addr(peer)))
+		if (!dc_add(&e->peers, &s->pool, df->hdst))
 			detect_count_overflow(d);
 	} else if (w > 0) {
 		e->inbound += w * s->w_in * df->n;

@@ -23,6 +23,10 @@ static const struct detector_ops *const detectors[] = {
 #define NDET (sizeof(detectors) / sizeof(detectors[0]))
 
 struct detect {
+	/* own IPv4 networks by /16 block, so most addresses need no LPM lookup:
+	 * in_all = every address of the block is inside, in_some = part of it
+	 * (ask the LPM); neither = outside */
+	uint8_t in_all[65536 / 8], in_some[65536 / 8];
 	struct lpm *nets;
 	struct lpm *allow;
 	size_t nnets, nallow;
@@ -78,12 +82,36 @@ int detect_parse_portproto(const char *s, uint16_t *port, uint8_t *proto, uint8_
 }
 
 struct net_ctx {
+	struct detect *blocks; /* mark /16 blocks in it (own networks only) */
 	struct lpm *t;
 	size_t *n;
 	const char *what;
 	char *err;
 	size_t errlen;
 };
+
+/* Record p's IPv4 addresses in d's /16 block maps. */
+static void mark_blocks(struct detect *d, const struct vprefix *p)
+{
+	struct vaddr lo, hi, v4lo, v4hi;
+
+	prefix_range(p, &lo, &hi);
+	if (addr_is_v4(&lo) && addr_is_v4(&hi)) {
+		uint32_t a = addr_v4(&lo), b = addr_v4(&hi);
+
+		for (uint32_t k = a >> 16; k <= b >> 16; k++) {
+			uint8_t *map = (k << 16) >= a && (k << 16 | 0xffff) <= b ? d->in_all : d->in_some;
+
+			map[k >> 3] |= (uint8_t)(1u << (k & 7));
+		}
+		return;
+	}
+	/* an IPv6 prefix covering all of ::ffff:0:0/96 makes every IPv4 address inside */
+	addr_from_v4(&v4lo, 0);
+	addr_from_v4(&v4hi, UINT32_MAX);
+	if (addr_cmp(&lo, &v4lo) <= 0 && addr_cmp(&hi, &v4hi) >= 0)
+		memset(d->in_all, 0xff, sizeof(d->in_all));
+}
 
 static int add_net(void *vctx, const char *value)
 {
@@ -111,6 +139,8 @@ static int add_net(void *vctx, const char *value)
 		}
 		if (lpm_add(nc->t, &p, 1) < 0)
 			return VIGIL_ENOMEM;
+		if (nc->blocks)
+			mark_blocks(nc->blocks, &p);
 		(*nc->n)++;
 	}
 	return 0;
@@ -132,7 +162,7 @@ int detect_new(const struct conf *conf, detect_emit_fn emit, void *ctx, struct d
 	d->allow = lpm_new();
 	if (!d->nets || !d->allow)
 		goto out;
-	nc = (struct net_ctx){ d->nets, &d->nnets, "network", err, errlen };
+	nc = (struct net_ctx){ d, d->nets, &d->nnets, "network", err, errlen };
 	rc = conf_each(conf, "detect", "network", add_net, &nc);
 	if (rc < 0)
 		goto out;
@@ -142,7 +172,7 @@ int detect_new(const struct conf *conf, detect_emit_fn emit, void *ctx, struct d
 		rc = VIGIL_EINVAL;
 		goto out;
 	}
-	nc = (struct net_ctx){ d->allow, &d->nallow, "allow", err, errlen };
+	nc = (struct net_ctx){ NULL, d->allow, &d->nallow, "allow", err, errlen };
 	rc = conf_each(conf, "detect", "allow", add_net, &nc);
 	if (rc < 0)
 		goto out;
@@ -221,19 +251,27 @@ void detect_emit(struct detect *d, struct event *e)
 		d->emit(d->ctx, e);
 }
 
-static bool inside(const struct detect *d, const struct vaddr *a)
+static inline bool inside(const struct detect *d, const struct vaddr *a)
 {
-	if (addr_is_v4(a))
-		return lpm_lookup_v4(d->nets, addr_v4(a)) != LPM_NONE;
+	if (detect_is_v4(a)) {
+		uint32_t v = detect_v4(a), k = v >> 16;
+		uint8_t bit = (uint8_t)(1u << (k & 7));
+
+		if (d->in_all[k >> 3] & bit)
+			return true;
+		if (!(d->in_some[k >> 3] & bit))
+			return false;
+		return lpm_lookup_v4(d->nets, v) != LPM_NONE;
+	}
 	return lpm_lookup(d->nets, a) != LPM_NONE;
 }
 
-static const struct intel_entry *listed(const struct detect *d, const struct vaddr *a)
+static inline const struct intel_entry *listed(const struct detect *d, const struct vaddr *a)
 {
 	if (!d->intel)
 		return NULL;
-	if (addr_is_v4(a))
-		return intel_lookup_v4(d->intel, addr_v4(a));
+	if (detect_is_v4(a))
+		return intel_lookup_v4(d->intel, detect_v4(a));
 	return intel_lookup(d->intel, a);
 }
 
@@ -285,6 +323,8 @@ static bool classify(struct detect *d, const struct flow *fl, struct dflow *df)
 	if (df->hit)
 		d->stats.list_hits++;
 	df->syn_only = fl->proto == 6 && (fl->tcp_flags & TCP_SYN) && !(fl->tcp_flags & TCP_ACK);
+	df->hsrc = detect_hash_addr(&fl->src);
+	df->hdst = detect_hash_addr(&fl->dst);
 	return true;
 }
 

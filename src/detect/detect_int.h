@@ -26,6 +26,7 @@ struct dflow {
 	const struct intel_entry *hit; /* listed peer (the external end), or NULL */
 	bool hit_src;                  /* the listed address is f->src */
 	bool syn_only;                 /* TCP with SYN and without ACK */
+	uint64_t hsrc, hdst;           /* detect_hash_addr() of each end, computed once */
 };
 
 struct detect;
@@ -94,6 +95,25 @@ static inline uint64_t detect_mix(uint64_t x)
 	x *= 0x94d049bb133111ebull;
 	x ^= x >> 31;
 	return x;
+}
+
+/* addr_is_v4() and addr_v4() of util/addr.h, inlined for the hot path. */
+static inline bool detect_is_v4(const struct vaddr *a)
+{
+	static const uint8_t ffff[4] = { 0, 0, 0xff, 0xff };
+	uint64_t x;
+	uint32_t y, m;
+
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 4);
+	memcpy(&m, ffff, 4); /* folded to a constant of this byte order */
+	return x == 0 && y == m;
+}
+
+static inline uint32_t detect_v4(const struct vaddr *a)
+{
+	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 | (uint32_t)a->b[14] << 8 |
+	       a->b[15];
 }
 
 static inline uint64_t detect_hash_addr(const struct vaddr *a)

@@ -5,6 +5,11 @@
  * switches to a HyperLogLog taken from a fixed pool (see detect_int.h).
  * HyperLogLog registers are mergeable (max per register), so partitions can
  * be combined later.
+ *
+ * Tables and pools of a MiB or more are mapped 2 MiB-aligned and advised as
+ * transparent huge pages: their entries are spread at random over tens of
+ * MiB, and with 4 KiB pages nearly every access also missed the TLB (a page
+ * walk the prefetches could not hide). Untouched huge pages still cost no RSS.
  */
 #include "detect/detect_int.h"
 #include "util/err.h"
@@ -12,6 +17,46 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#define BIG_MIN ((size_t)1 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* Zeroed memory of n bytes; from detect_big_free(p, n) only. */
+static void *big_alloc(size_t n)
+{
+	size_t len, head;
+	uint8_t *p;
+
+	if (n < BIG_MIN)
+		return calloc(1, n);
+	len = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* keep the 2 MiB-aligned len bytes, unmap the rest */
+	head = (HUGE_PAGE - ((uintptr_t)p & (HUGE_PAGE - 1))) & (HUGE_PAGE - 1);
+	if (head)
+		munmap(p, head);
+	if (HUGE_PAGE - head)
+		munmap(p + head + len, HUGE_PAGE - head);
+	p += head;
+#ifdef MADV_HUGEPAGE
+	madvise(p, len, MADV_HUGEPAGE); /* advice only: fine if refused */
+#endif
+	return p;
+}
+
+static void big_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	if (n < BIG_MIN) {
+		free(p);
+		return;
+	}
+	munmap(p, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+}
 
 int htab_init(struct htab *t, size_t ksize, size_t esize, size_t max)
 {
@@ -21,7 +66,7 @@ int htab_init(struct htab *t, size_t ksize, size_t esize, size_t max)
 	while (cap < max + max / 3 + 1)
 		cap <<= 1;
 	/* calloc of a large table maps zero pages: untouched slots cost no RSS */
-	t->mem = calloc(cap, esize);
+	t->mem = big_alloc(cap * esize);
 	if (!t->mem)
 		return VIGIL_ENOMEM;
 	t->esize = esize;
@@ -33,7 +78,7 @@ int htab_init(struct htab *t, size_t ksize, size_t esize, size_t max)
 
 void htab_free(struct htab *t)
 {
-	free(t->mem);
+	big_free(t->mem, t->cap * t->esize);
 	t->mem = NULL;
 }
 
@@ -95,7 +140,7 @@ int dpool_init(struct dpool *p, uint32_t cap, unsigned bits)
 	if (bits < 4 || bits > 16)
 		return VIGIL_EINVAL;
 	p->bits = bits;
-	p->regs = calloc(cap ? cap : 1, (size_t)1 << bits);
+	p->regs = big_alloc((size_t)(cap ? cap : 1) << bits);
 	if (!p->regs)
 		return VIGIL_ENOMEM;
 	p->cap = cap;
@@ -104,7 +149,7 @@ int dpool_init(struct dpool *p, uint32_t cap, unsigned bits)
 
 void dpool_free(struct dpool *p)
 {
-	free(p->regs);
+	big_free(p->regs, (size_t)(p->cap ? p->cap : 1) << p->bits);
 	p->regs = NULL;
 }
 

@@ -5,7 +5,10 @@
  * Entries live in one growable array (capped at INTEL_MAX_ENTRIES); the LPM
  * maps an address to an entry index. Strings (feed names, malware families,
  * SBL ids) are interned in a small open-addressing table so a million entries
- * from one feed share one feed name.
+ * from one feed share one feed name. In front of the IPv4 LPM sits a bitmap of
+ * the /24 blocks any IPv4 entry touches (2 MiB): nearly every address looked
+ * up is listed nowhere, and one bit answers that without the LPM's index and
+ * search.
  */
 #include "intel/intel_int.h"
 #include "util/err.h"
@@ -25,6 +28,7 @@ struct intel_set {
 	struct intel_entry *e;
 	size_t n, cap;
 	struct lpm *lpm;
+	uint8_t *filt4;       /* bit k: /24 block k holds a listed IPv4 address */
 	char **strs;          /* intern table, open addressing */
 	size_t nstrs, capstrs;
 	size_t strbytes;
@@ -56,6 +60,7 @@ void intel_set_free(struct intel_set *s)
 	free(s->strs);
 	free(s->e);
 	lpm_free(s->lpm);
+	free(s->filt4);
 	free(s);
 }
 
@@ -204,13 +209,40 @@ int intel_add(struct intel_set *s, const char *feed, enum intel_kind kind, const
 	return add_entry(s, &e);
 }
 
+#define FILT4_BYTES ((size_t)1 << 21) /* 2^24 /24 blocks, one bit each */
+
+/* Set the filter bits of the /24 blocks lo..hi (inclusive block numbers). */
+static void filt4_mark(uint8_t *f, uint32_t lo, uint32_t hi)
+{
+	while (lo <= hi && (lo & 7)) {
+		f[lo >> 3] |= (uint8_t)(1u << (lo & 7));
+		if (lo++ == hi)
+			return;
+	}
+	if (lo > hi)
+		return;
+	if (hi - lo >= 8) {
+		uint32_t n = (hi - lo + 1) >> 3;
+
+		memset(f + (lo >> 3), 0xff, n);
+		lo += n << 3;
+	}
+	for (; lo <= hi; lo++)
+		f[lo >> 3] |= (uint8_t)(1u << (lo & 7));
+}
+
 int intel_build(struct intel_set *s)
 {
 	struct lpm *t = lpm_new();
+	uint8_t *filt = calloc(1, FILT4_BYTES);
 	int rc = VIGIL_ENOMEM;
 
-	if (!t)
+	if (!t || !filt)
 		goto out;
+	for (size_t i = 0; i < s->n; i++)
+		if (addr_is_v4(&s->e[i].lo) && addr_is_v4(&s->e[i].hi) &&
+		    addr_cmp(&s->e[i].lo, &s->e[i].hi) <= 0)
+			filt4_mark(filt, addr_v4(&s->e[i].lo) >> 8, addr_v4(&s->e[i].hi) >> 8);
 	/* Block-list entries first, C&C after: for equal ranges the last wins. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < s->n; i++) {
@@ -227,9 +259,13 @@ int intel_build(struct intel_set *s)
 	lpm_free(s->lpm);
 	s->lpm = t;
 	t = NULL;
+	free(s->filt4);
+	s->filt4 = filt;
+	filt = NULL;
 	rc = 0;
 out:
 	lpm_free(t);
+	free(filt);
 	return rc;
 }
 
@@ -239,6 +275,8 @@ const struct intel_entry *intel_lookup(const struct intel_set *s, const struct v
 
 	if (!s || s->n == 0)
 		return NULL;
+	if (addr_is_v4(a))
+		return intel_lookup_v4(s, addr_v4(a));
 	v = lpm_lookup(s->lpm, a);
 	return v == LPM_NONE || v >= s->n ? NULL : &s->e[v];
 }
@@ -249,6 +287,8 @@ const struct intel_entry *intel_lookup_v4(const struct intel_set *s, uint32_t v4
 
 	if (!s || s->n == 0)
 		return NULL;
+	if (s->filt4 && !(s->filt4[v4 >> 11] & (1u << ((v4 >> 8) & 7))))
+		return NULL; /* no listed address in its /24 */
 	v = lpm_lookup_v4(s->lpm, v4);
 	return v == LPM_NONE || v >= s->n ? NULL : &s->e[v];
 }
@@ -263,6 +303,7 @@ size_t intel_memory(const struct intel_set *s)
 	if (!s)
 		return 0;
 	return sizeof(*s) + s->cap * sizeof(*s->e) + lpm_memory(s->lpm) +
+	       (s->filt4 ? FILT4_BYTES : 0) +
 	       s->capstrs * sizeof(char *) + s->strbytes;
 }
 
