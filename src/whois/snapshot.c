@@ -285,7 +285,7 @@ static int decode(struct whois_db *db, struct rdle *r)
 	if (get64(r, &n) || n == 0 || n > W_MAX_ARENA || n > (uint64_t)(r->end - r->p))
 		return VIGIL_EFORMAT;
 	free(db->a.p);
-	db->a.p = malloc(n);
+	db->a.p = w_alloc_hot(n, 1); /* huge pages: strings are read at random */
 	if (!db->a.p)
 		return VIGIL_ENOMEM;
 	db->a.len = db->a.cap = n;
@@ -307,10 +307,11 @@ static int decode(struct whois_db *db, struct rdle *r)
 			if (w_vec_reserve(&side->v, &side->cap, n ? n : 1, 4))
 				return VIGIL_ENOMEM;
 			side->n = n;
-			/* the records lookups read go straight into hot memory */
-			if (n && !v->v && (v->v = w_alloc_hot(n, sects[s].elem)) != NULL)
-				v->cap = n;
 		}
+		/* records go straight into lookup-friendly memory (64-byte
+		 * aligned, huge pages when large) */
+		if (n && !v->v && (v->v = w_alloc_hot(n, sects[s].elem)) != NULL)
+			v->cap = n;
 		if (w_vec_reserve(&v->v, &v->cap, n ? n : 1, sects[s].elem))
 			return VIGIL_ENOMEM;
 		memset(v->v, 0, n * sects[s].elem);
