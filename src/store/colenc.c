@@ -175,63 +175,140 @@ static size_t put_varint(uint8_t *p, uint64_t v)
 static uint64_t zigzag(uint64_t d) { return d << 1 ^ (uint64_t)((int64_t)d >> 63); }
 static uint64_t unzigzag(uint64_t z) { return z >> 1 ^ (0 - (z & 1)); }
 
-static bool col_is_const(const struct flow *rows, size_t n, const struct col_def *d)
-{
-	const uint8_t *v0 = (const uint8_t *)&rows[0] + d->off;
+/* Address of row i's member: row sel[i] of the block when sel is given. */
+#define AT(i) (base + (size_t)(sel ? sel[i] : (i)) * st)
 
-	for (size_t i = 1; i < n; i++)
-		if (memcmp((const uint8_t *)&rows[i] + d->off, v0, d->esize))
-			return false;
-	return true;
+static bool col_is_const(const struct flow *rows, const uint32_t *sel, size_t n,
+			 const struct col_def *d)
+{
+	const uint8_t *base = (const uint8_t *)rows + d->off;
+	const size_t st = sizeof(*rows);
+
+	/* typed word compares: this runs for every column of every block */
+#define SAME(T)                                               \
+	do {                                                  \
+		T v0;                                         \
+		memcpy(&v0, AT(0), sizeof(T));                \
+		for (size_t i = 1; i < n; i++) {              \
+			T v;                                  \
+			memcpy(&v, AT(i), sizeof(T));         \
+			if (v != v0)                          \
+				return false;                 \
+		}                                             \
+		return true;                                  \
+	} while (0)
+	switch (d->esize) {
+	case 1: SAME(uint8_t);
+	case 2: SAME(uint16_t);
+	case 4: SAME(uint32_t);
+	case 8: SAME(uint64_t);
+	default: {
+		uint64_t a0, a1;
+
+		memcpy(&a0, AT(0), 8);
+		memcpy(&a1, AT(0) + 8, 8);
+		for (size_t i = 1; i < n; i++) {
+			uint64_t x0, x1;
+
+			memcpy(&x0, AT(i), 8);
+			memcpy(&x1, AT(i) + 8, 8);
+			if ((x0 ^ a0) | (x1 ^ a1))
+				return false;
+		}
+		return true;
+	}
+	}
+#undef SAME
 }
 
-void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_t max_last,
-		      uint8_t *out, struct col_ent *e)
+/* IPv4-mapped (::ffff:a.b.c.d) by word compares. */
+static inline bool v4_fast(const uint8_t *a)
+{
+	static const uint8_t pre[8] = { 0, 0, 0xff, 0xff, 0, 0, 0, 0 };
+	uint64_t x, y, m;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, a + 8, 8);
+	memcpy(&m, pre, 8);
+	/* bytes 8..11 of the address: compare the low half of y in memory order */
+	return x == 0 && !memcmp(&y, &m, 4);
+}
+
+/* Write v into out as n byte planes (plane j holds byte j of every row). */
+#define PLANES(T)                                                              \
+	do {                                                                   \
+		for (size_t i = 0; i < n; i++) {                               \
+			T v;                                                   \
+			memcpy(&v, AT(i), sizeof(T));                          \
+			for (size_t j = 0; j < sizeof(T); j++)                 \
+				out[j * n + i] = (uint8_t)((uint64_t)v >> (8 * j)); \
+		}                                                              \
+	} while (0)
+
+void store_col_encode(enum flow_col c, const struct flow *rows, const uint32_t *sel, size_t n,
+		      int64_t max_last, uint8_t *out, struct col_ent *e)
 {
 	const struct col_def *d = &store_cols[c];
+	const uint8_t *base = (const uint8_t *)rows + d->off;
+	const size_t st = sizeof(*rows);
 	size_t len = 0;
 
 	memset(e, 0, sizeof(*e));
-	if (col_is_const(rows, n, d)) {
+	if (col_is_const(rows, sel, n, d)) {
 		e->enc = ENC_CONST;
 		e->width = (uint8_t)d->esize;
 		if (d->kind == K_ADDR)
-			memcpy(out, (const uint8_t *)&rows[0] + d->off, 16);
+			memcpy(out, AT(0), 16);
 		else
-			put_u64le(out, get_member(&rows[0], d)); /* low esize bytes are the value */
+			put_u64le(out, get_member(&rows[sel ? sel[0] : 0], d)); /* low esize bytes are the value */
 		e->rlen = (uint32_t)d->esize;
 		return;
 	}
 	switch (d->kind) {
 	case K_FIRST:
+		e->enc = ENC_VARINT;
+		for (size_t i = 0; i < n; i++) {
+			const struct flow *f = &rows[sel ? sel[i] : i];
+
+			len += put_varint(out + len, zigzag((uint64_t)f->last_ms - (uint64_t)f->first_ms));
+		}
+		break;
 	case K_LAST:
+		e->enc = ENC_VARINT;
+		for (size_t i = 0; i < n; i++)
+			len += put_varint(out + len, (uint64_t)max_last - (uint64_t)rows[sel ? sel[i] : i].last_ms);
+		break;
 	case K_U64:
+		e->enc = ENC_VARINT;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v;
+
+			memcpy(&v, AT(i), 8);
+			len += put_varint(out + len, v);
+		}
+		break;
 	case K_U32:
 		e->enc = ENC_VARINT;
 		for (size_t i = 0; i < n; i++) {
-			uint64_t v = get_member(&rows[i], d);
+			uint32_t v;
 
-			if (d->kind == K_LAST)
-				v = (uint64_t)max_last - v;
-			else if (d->kind == K_FIRST)
-				v = zigzag((uint64_t)rows[i].last_ms - v);
+			memcpy(&v, AT(i), 4);
 			len += put_varint(out + len, v);
 		}
 		break;
 	case K_ADDR: {
 		bool v4;
-
 		size_t k4 = 0, k6, bm = (n + 7) / 8, i4 = 0, i6 = 0;
 		uint8_t *p4, *p6;
 
 		for (size_t i = 0; i < n; i++)
-			k4 += addr_is_v4((const struct vaddr *)((const uint8_t *)&rows[i] + d->off));
+			k4 += v4_fast(AT(i));
 		v4 = k4 == n;
 		if (v4 || k4 == 0) {
 			e->enc = v4 ? ENC_V4 : ENC_FIXED;
 			e->width = v4 ? 4 : 16;
 			for (size_t i = 0; i < n; i++) {
-				const uint8_t *a = (const uint8_t *)&rows[i] + d->off + (v4 ? 12 : 0);
+				const uint8_t *a = AT(i) + (v4 ? 12 : 0);
 
 				for (size_t j = 0; j < e->width; j++)
 					out[j * n + i] = a[j];
@@ -247,9 +324,9 @@ void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_
 		p4 = out + bm;
 		p6 = p4 + 4 * k4;
 		for (size_t i = 0; i < n; i++) {
-			const uint8_t *a = (const uint8_t *)&rows[i] + d->off;
+			const uint8_t *a = AT(i);
 
-			if (addr_is_v4((const struct vaddr *)a)) {
+			if (v4_fast(a)) {
 				for (size_t j = 0; j < 4; j++)
 					p4[j * k4 + i4] = a[12 + j];
 				i4++;
@@ -264,16 +341,17 @@ void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_
 		break;
 	}
 	case K_U16:
+		e->enc = ENC_FIXED;
+		e->width = 2;
+		PLANES(uint16_t);
+		len = n * 2;
+		break;
 	case K_U8:
 		e->enc = ENC_FIXED;
-		e->width = (uint8_t)d->esize;
-		for (size_t i = 0; i < n; i++) {
-			uint64_t v = get_member(&rows[i], d);
-
-			for (size_t j = 0; j < e->width; j++)
-				out[j * n + i] = (uint8_t)(v >> (8 * j));
-		}
-		len = n * e->width;
+		e->width = 1;
+		for (size_t i = 0; i < n; i++)
+			out[i] = *AT(i);
+		len = n;
 		break;
 	}
 	e->rlen = (uint32_t)len;

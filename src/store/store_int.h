@@ -168,12 +168,13 @@ void *store_dctx_new(void);
 void store_dctx_free(void *c);
 
 /*
- * Encode column c of rows[0..n) into out (cap >= store_col_raw_max(n)); sets
+ * Encode column c of n rows into out (cap >= store_col_raw_max(n)): rows[0..n),
+ * or rows[sel[0]], ..., rows[sel[n-1]] when sel is not NULL. Sets
  * e->enc/width/rlen. max_last is the block's base time: LAST is stored as
  * max_last - last, FIRST as the zigzag duration last - first.
  */
-void store_col_encode(enum flow_col c, const struct flow *rows, size_t n, int64_t max_last,
-		      uint8_t *out, struct col_ent *e);
+void store_col_encode(enum flow_col c, const struct flow *rows, const uint32_t *sel, size_t n,
+		      int64_t max_last, uint8_t *out, struct col_ent *e);
 size_t store_col_raw_max(size_t rows);
 /*
  * Reverse pairs: a row whose (dst, src, dport, sport, proto) is another

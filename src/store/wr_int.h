@@ -12,10 +12,37 @@ struct addr_set {
 	struct vaddr *tab; /* open addressing; the zero address marks a free slot */
 	size_t cap, n;
 	bool has_zero, full;
+	/* direct-mapped cache of recently added addresses (ADDR_RECENT slots,
+	 * allocated on first use): popular hosts skip the big table's probe */
+	struct vaddr *recent;
 };
+#define ADDR_RECENT 4096
 void addr_set_add(struct addr_set *s, const struct vaddr *a);
+/* addr_set_add of a[0..n), prefetching the table slots ahead (the table is
+ * far bigger than the caches: one miss per new address otherwise). */
+void addr_set_add_many(struct addr_set *s, const struct vaddr *const *a, size_t n);
 void addr_set_clear(struct addr_set *s);
 void addr_set_free(struct addr_set *s);
+
+/*
+ * wsort.c: the block's row order and reverse-flow pairing (scratch arrays
+ * for up to cap rows, allocated once per writer).
+ */
+struct wsort {
+	uint64_t *key;       /* radix key per row */
+	uint64_t *aux;       /* proto, lower port, higher port, direction bit */
+	uint8_t *cls;        /* 0: IPv4 <-> IPv4 (key is exact), 1: other */
+	uint32_t *idx[2];    /* permutation and scratch */
+	uint32_t *queue[2];  /* pairing queues per direction */
+	const uint32_t *order; /* result of the last wsort_sort */
+};
+int wsort_init(struct wsort *s, size_t cap);
+void wsort_free(struct wsort *s);
+/* Order of rows[0..n) (sorted position -> input row); valid until the next call. */
+const uint32_t *wsort_sort(struct wsort *s, const struct flow *rows, size_t n);
+/* Pair the rows in the order of the last wsort_sort: peer[i] (sorted
+ * positions) is 0 for a base row, else the offset to its partner. */
+void wsort_pair(struct wsort *s, const struct flow *rows, size_t n, int32_t *peer);
 
 /* Write footer + trailer at end (truncating anything after it), fsync,
  * rename open_path to final_path and fsync its directory. */

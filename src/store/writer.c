@@ -72,6 +72,39 @@ int store_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+/* Word compares instead of the out-of-line util/addr.h calls (hot here). */
+static inline bool slot_free(const struct vaddr *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	return (x | y) == 0;
+}
+
+static inline bool addr_eq_fast(const struct vaddr *a, const struct vaddr *b)
+{
+	uint64_t x0, x1, y0, y1;
+
+	memcpy(&x0, a->b, 8);
+	memcpy(&x1, a->b + 8, 8);
+	memcpy(&y0, b->b, 8);
+	memcpy(&y1, b->b + 8, 8);
+	return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
+
+/* addr_is_zero(): all zero, or IPv4 0.0.0.0 (::ffff:0.0.0.0). */
+static inline bool addr_zero_fast(const struct vaddr *a)
+{
+	static const uint8_t v4zero[8] = { 0, 0, 0xff, 0xff, 0, 0, 0, 0 };
+	uint64_t x, y, z;
+
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	memcpy(&z, v4zero, 8);
+	return x == 0 && (y == 0 || y == z);
+}
+
 /* ---- the segment's address set (exact, capped), turned into a Bloom filter at close ---- */
 
 static uint64_t set_hash(const struct vaddr *a)
@@ -97,9 +130,9 @@ static int set_grow(struct addr_set *s)
 	for (size_t i = 0; i < s->cap; i++) {
 		size_t j;
 
-		if (addr_is_zero(&s->tab[i]))
+		if (slot_free(&s->tab[i]))
 			continue;
-		for (j = set_hash(&s->tab[i]) & (nc - 1); !addr_is_zero(&nt[j]); j = (j + 1) & (nc - 1))
+		for (j = set_hash(&s->tab[i]) & (nc - 1); !slot_free(&nt[j]); j = (j + 1) & (nc - 1))
 			;
 		nt[j] = s->tab[i];
 	}
@@ -112,30 +145,53 @@ static int set_grow(struct addr_set *s)
 void addr_set_add(struct addr_set *s, const struct vaddr *a)
 {
 	size_t j;
+	uint64_t h;
+	struct vaddr *r;
 
 	if (s->full)
 		return;
-	if (addr_is_zero(a)) {
+	if (addr_zero_fast(a)) {
 		s->has_zero = true;
 		return;
 	}
+	h = set_hash(a);
+	if (!s->recent)
+		s->recent = calloc(ADDR_RECENT, sizeof(*s->recent)); /* NULL: no cache */
+	r = s->recent ? &s->recent[h >> 52 & (ADDR_RECENT - 1)] : NULL;
+	if (r && addr_eq_fast(r, a))
+		return; /* added since the last clear */
 	if ((s->n + 1) * 2 > s->cap) {
 		if (s->n >= STORE_MAX_INDEX_KEYS || set_grow(s)) {
 			s->full = true;
 			return;
 		}
 	}
-	for (j = set_hash(a) & (s->cap - 1); !addr_is_zero(&s->tab[j]); j = (j + 1) & (s->cap - 1))
-		if (addr_eq(&s->tab[j], a))
+	if (r)
+		*r = *a;
+	for (j = h & (s->cap - 1); !slot_free(&s->tab[j]); j = (j + 1) & (s->cap - 1))
+		if (addr_eq_fast(&s->tab[j], a))
 			return;
 	s->tab[j] = *a;
 	s->n++;
+}
+
+void addr_set_add_many(struct addr_set *s, const struct vaddr *const *a, size_t n)
+{
+	enum { AHEAD = 12 };
+
+	for (size_t i = 0; i < n && !s->full; i++) {
+		if (i + AHEAD < n && s->tab)
+			__builtin_prefetch(&s->tab[set_hash(a[i + AHEAD]) & (s->cap - 1)]);
+		addr_set_add(s, a[i]);
+	}
 }
 
 void addr_set_clear(struct addr_set *s)
 {
 	if (s->tab && s->n)
 		memset(s->tab, 0, s->cap * sizeof(*s->tab));
+	if (s->recent)
+		memset(s->recent, 0, ADDR_RECENT * sizeof(*s->recent));
 	s->n = 0;
 	s->has_zero = false;
 	s->full = false;
@@ -144,6 +200,7 @@ void addr_set_clear(struct addr_set *s)
 void addr_set_free(struct addr_set *s)
 {
 	free(s->tab);
+	free(s->recent);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -181,7 +238,7 @@ int seg_finalise(int fd, uint64_t end, const struct dirent_blk *blocks, uint32_t
 		if (!f.bloom)
 			return VIGIL_ENOMEM;
 		for (size_t i = 0; i < set->cap; i++)
-			if (!addr_is_zero(&set->tab[i]))
+			if (!slot_free(&set->tab[i]))
 				bloom_add(f.bloom, f.bloom_words, f.bloom_k, &set->tab[i]);
 		if (set->has_zero) {
 			struct vaddr z;
@@ -223,10 +280,11 @@ struct store_writer {
 	char *dir;
 	struct store_opts o;
 	int lockfd;
-	struct flow *rows, *rows2, *rows3;
-	struct sortkey *keys;
+	struct flow *rows, *rows2;
+	uint32_t *base; /* sorted positions of the base rows (peer 0) */
+	struct wsort ws;
 	int32_t *peer;
-	uint32_t *queue[2];
+	const struct vaddr **cand; /* addresses for the segment's set */
 	size_t nrows;
 	int64_t now_ms, block_started_ms;
 	uint8_t *raw, *out;
@@ -328,112 +386,71 @@ static int seg_close(struct store_writer *w)
 	return err;
 }
 
-/*
- * Rows are sorted by conversation (the two endpoints, lower address first,
- * protocol, ports, start) so that a flow and its reverse flow sit side by
- * side and a host's flows form runs; then each flow whose reverse is in the
- * block is paired with it (first come, first paired) and stores only the
- * offset to its partner. Measured in bench/store/README.md.
- */
-struct sortkey {
-	uint8_t lo[16], hi[16];
-	uint16_t lport, hport;
-	uint8_t proto, dir;
-	int64_t first;
-	uint32_t idx;
-};
-
-static int key_cmp(const void *a, const void *b)
-{
-	const struct sortkey *x = a, *y = b;
-	int c = memcmp(x->lo, y->lo, 16);
-
-	if (c || (c = memcmp(x->hi, y->hi, 16)))
-		return c;
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
-	if (x->lport != y->lport)
-		return x->lport < y->lport ? -1 : 1;
-	if (x->hport != y->hport)
-		return x->hport < y->hport ? -1 : 1;
-	if (x->dir != y->dir)
-		return x->dir < y->dir ? -1 : 1;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static bool same_conv(const struct sortkey *x, const struct sortkey *y)
-{
-	return !memcmp(x->lo, y->lo, 16) && !memcmp(x->hi, y->hi, 16) && x->proto == y->proto &&
-	       x->lport == y->lport && x->hport == y->hport;
-}
-
+/* Sort the block's rows by conversation and pair reverse flows (wsort.c). */
 static void sort_rows(struct store_writer *w)
 {
 	size_t n = w->nrows;
+	const uint32_t *o = wsort_sort(&w->ws, w->rows, n);
 	struct flow *t;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct flow *f = &w->rows[i];
-		struct sortkey *k = &w->keys[i];
-		int c = memcmp(f->src.b, f->dst.b, 16);
-
-		k->dir = c > 0 || (c == 0 && f->sport > f->dport);
-		memcpy(k->lo, k->dir ? f->dst.b : f->src.b, 16);
-		memcpy(k->hi, k->dir ? f->src.b : f->dst.b, 16);
-		k->lport = k->dir ? f->dport : f->sport;
-		k->hport = k->dir ? f->sport : f->dport;
-		k->proto = f->proto;
-		k->first = f->first_ms;
-		k->idx = (uint32_t)i;
-	}
-	qsort(w->keys, n, sizeof(*w->keys), key_cmp);
+	wsort_pair(&w->ws, w->rows, n, w->peer);
 	for (size_t i = 0; i < n; i++)
-		w->rows2[i] = w->rows[w->keys[i].idx];
+		w->rows2[i] = w->rows[o[i]];
 	t = w->rows;
 	w->rows = w->rows2;
 	w->rows2 = t;
-	/* pair within each conversation: FIFO per direction */
-	for (size_t g = 0; g < n;) {
-		size_t e = g + 1, qh[2] = { 0, 0 }, qt[2] = { 0, 0 };
-		bool ambiguous;
-
-		while (e < n && same_conv(&w->keys[g], &w->keys[e]))
-			e++;
-		ambiguous = !memcmp(w->keys[g].lo, w->keys[g].hi, 16) && w->keys[g].lport == w->keys[g].hport;
-		for (size_t i = g; i < e; i++) {
-			int d = w->keys[i].dir;
-
-			w->peer[i] = 0;
-			if (!ambiguous && qh[!d] < qt[!d]) {
-				uint32_t j = w->queue[!d][qh[!d]++];
-
-				w->peer[i] = (int32_t)((int64_t)j - (int64_t)i);
-			} else {
-				w->queue[d][qt[d]++] = (uint32_t)i;
-			}
-		}
-		g = e;
-	}
 }
 
-/* Make ref row r relative to its partner p (see col_xswap in store_int.h). */
+/* Make ref row r relative to its partner p (see col_xswap in store_int.h:
+ * the XORs here are exactly that table). */
 static void relate(struct flow *r, const struct flow *p, int64_t max_last)
 {
 	uint64_t d = (uint64_t)r->last_ms - (uint64_t)p->last_ms;
 
 	/* the encoder stores max_last - last: make that the zigzag delta */
 	r->last_ms = (int64_t)((uint64_t)max_last - (d << 1 ^ (uint64_t)((int64_t)d >> 63)));
-	for (int c = 0; c < FLOW_NCOLS; c++) {
-		int x = col_xswap(c);
-		uint8_t *dst = (uint8_t *)r + store_cols[c].off;
-		const uint8_t *src = (const uint8_t *)p + store_cols[x < 0 ? c : x].off;
+	r->in_if ^= p->out_if;
+	r->out_if ^= p->in_if;
+	r->src_as ^= p->dst_as;
+	r->dst_as ^= p->src_as;
+	r->src_mask ^= p->dst_mask;
+	r->dst_mask ^= p->src_mask;
+	r->direction ^= p->direction;
+	r->tos ^= p->tos;
+	r->tcp_flags ^= p->tcp_flags;
+}
 
-		if (x < 0)
+/* Undo relate(): r as it was added, p unchanged. */
+static void unrelate(struct flow *r, const struct flow *p, int64_t max_last)
+{
+	uint64_t z = (uint64_t)max_last - (uint64_t)r->last_ms;
+
+	r->last_ms = (int64_t)((uint64_t)p->last_ms + (z >> 1 ^ (0 - (z & 1))));
+	r->in_if ^= p->out_if;
+	r->out_if ^= p->in_if;
+	r->src_as ^= p->dst_as;
+	r->dst_as ^= p->src_as;
+	r->src_mask ^= p->dst_mask;
+	r->dst_mask ^= p->src_mask;
+	r->direction ^= p->direction;
+	r->tos ^= p->tos;
+	r->tcp_flags ^= p->tcp_flags;
+}
+
+/* Make every ref row of the sorted block relative to its partner (a base
+ * row, never modified), or undo that. */
+static void relate_all(struct store_writer *w, int64_t max_last, bool undo)
+{
+	for (size_t i = 0; i < w->nrows; i++) {
+		const struct flow *p;
+
+		if (!w->peer[i])
 			continue;
-		for (size_t k = 0; k < store_cols[c].esize; k++)
-			dst[k] ^= src[k];
+		p = &w->rows[i + (size_t)(int64_t)w->peer[i]];
+		if (undo)
+			unrelate(&w->rows[i], p, max_last);
+		else
+			relate(&w->rows[i], p, max_last);
 	}
 }
 
@@ -457,16 +474,10 @@ static int finish_block(struct store_writer *w)
 		if (w->rows[i].last_ms > h.max_last)
 			h.max_last = w->rows[i].last_ms;
 	}
-	/* the base rows (peer 0) for the paired columns go to rows2; rows3
-	 * holds every row with ref rows made relative to their partner */
-	for (size_t i = 0; i < n; i++) {
-		w->rows3[i] = w->rows[i];
-		if (w->peer[i] == 0) {
-			w->rows2[nbase++] = w->rows[i];
-			continue;
-		}
-		relate(&w->rows3[i], &w->rows[i + (size_t)(int64_t)w->peer[i]], h.max_last);
-	}
+	/* the paired columns are encoded over the base rows (peer 0) only */
+	for (size_t i = 0; i < n; i++)
+		if (w->peer[i] == 0)
+			w->base[nbase++] = (uint32_t)i;
 	for (int c = 0; c < BLK_NCOLS; c++) {
 		struct col_ent *e = &h.col[c];
 		long clen = -1;
@@ -474,11 +485,14 @@ static int finish_block(struct store_writer *w)
 		if (c == COL_PEER)
 			store_peer_encode(w->peer, n, w->raw, e);
 		else if (col_paired(c))
-			store_col_encode((enum flow_col)c, w->rows2, nbase, h.max_last, w->raw, e);
-		else if (c == FLOW_COL_FIRST)
-			store_col_encode((enum flow_col)c, w->rows, n, h.max_last, w->raw, e);
+			store_col_encode((enum flow_col)c, w->rows, w->base, nbase, h.max_last, w->raw, e);
 		else
-			store_col_encode((enum flow_col)c, w->rows3, n, h.max_last, w->raw, e);
+			store_col_encode((enum flow_col)c, w->rows, NULL, n, h.max_last, w->raw, e);
+		/* FIRST (column 0) is encoded from the true LAST; every later
+		 * column sees ref rows made relative to their partner, in place
+		 * (undone below, so the rows stay as added for a retry) */
+		if (c == FLOW_COL_FIRST)
+			relate_all(w, h.max_last, false);
 		if (e->enc != ENC_CONST && w->o.codec != STORE_NONE)
 			clen = store_compress(w->cctx, w->o.codec, w->o.level, w->raw, e->rlen,
 					      w->out + pos, w->out_cap - pos);
@@ -493,6 +507,7 @@ static int finish_block(struct store_writer *w)
 		e->crc = store_crc32c(0, w->out + pos, e->clen);
 		pos += e->clen;
 	}
+	relate_all(w, h.max_last, true);
 	h.payload_len = (uint32_t)(pos - BLK_HDR_LEN);
 	blk_hdr_put(w->out, &h);
 	if (w->fd < 0 && (err = seg_create(w)))
@@ -517,9 +532,19 @@ static int finish_block(struct store_writer *w)
 	}
 	w->blocks[w->nblocks++] = (struct dirent_blk){ w->seg_off, (uint32_t)n, h.min_first, h.max_last };
 	w->seg_off += pos;
-	for (size_t i = 0; i < n; i++) {
-		addr_set_add(&w->set, &w->rows[i].src);
-		addr_set_add(&w->set, &w->rows[i].dst);
+	/* a ref row's addresses are its partner's; sorted rows repeat the
+	 * lower address, so skip what was just added */
+	for (size_t i = 0, k = 0; i < n && !w->set.full; i++) {
+		const struct flow *f = &w->rows[i];
+
+		if (!w->peer[i]) {
+			if (i == 0 || !addr_eq_fast(&f->src, &w->rows[i - 1].src))
+				w->cand[k++] = &f->src;
+			if (i == 0 || !addr_eq_fast(&f->dst, &w->rows[i - 1].dst))
+				w->cand[k++] = &f->dst;
+		}
+		if (i + 1 == n)
+			addr_set_add_many(&w->set, w->cand, k);
 	}
 	w->st.blocks++;
 	w->st.bytes_written += pos;
@@ -583,16 +608,15 @@ int store_writer_open(const char *dir, const struct store_opts *opts, struct sto
 	}
 	w->rows = malloc(w->o.block_rows * sizeof(*w->rows));
 	w->rows2 = malloc(w->o.block_rows * sizeof(*w->rows2));
-	w->rows3 = malloc(w->o.block_rows * sizeof(*w->rows3));
-	w->keys = malloc(w->o.block_rows * sizeof(*w->keys));
+	w->base = malloc(w->o.block_rows * sizeof(*w->base));
 	w->peer = malloc(w->o.block_rows * sizeof(*w->peer));
-	w->queue[0] = malloc(w->o.block_rows * sizeof(*w->queue[0]));
-	w->queue[1] = malloc(w->o.block_rows * sizeof(*w->queue[1]));
+	w->cand = malloc(2 * w->o.block_rows * sizeof(*w->cand));
 	w->raw = malloc(store_col_raw_max(w->o.block_rows));
 	w->out_cap = BLK_HDR_LEN + BLK_NCOLS * store_codec_bound(w->o.codec, store_col_raw_max(w->o.block_rows));
 	w->out = malloc(w->out_cap);
 	w->cctx = store_cctx_new();
-	if (!w->rows || !w->rows2 || !w->rows3 || !w->keys || !w->peer || !w->queue[0] || !w->queue[1] || !w->raw || !w->out || !w->cctx) {
+	if (!w->rows || !w->rows2 || !w->base || wsort_init(&w->ws, w->o.block_rows) || !w->peer || !w->cand ||
+	    !w->raw || !w->out || !w->cctx) {
 		err = VIGIL_ENOMEM;
 		goto out;
 	}
@@ -676,11 +700,10 @@ int store_writer_close(struct store_writer *w)
 	free(w->blocks);
 	free(w->rows);
 	free(w->rows2);
-	free(w->rows3);
-	free(w->keys);
+	free(w->base);
+	wsort_free(&w->ws);
 	free(w->peer);
-	free(w->queue[0]);
-	free(w->queue[1]);
+	free(w->cand);
 	free(w->raw);
 	free(w->out);
 	free(w->dir);
