@@ -57,30 +57,39 @@ options-template,options-data,template,data"
 		check "akvorado/{$g}" "$@"
 	done
 	# Raw payloads (one datagram a file, e.g. logstash-codec-netflow's ~30
-	# vendors): wrapped into a capture per exporter (file-name stem), options
-	# templates first, then templates, then data, as the file names say.
+	# vendors): one exporter per file-name stem, options templates first,
+	# then templates, then data, as the file names say. All the stems go
+	# into one capture (a source address each) so tshark runs once.
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	if /usr/bin/python3 -c "import scapy" 2>/dev/null; then
+		set --
+		g=0
 		for dir in $(cd "$data" && find . -name '*.dat' | sed 's|^\./||; s|/[^/]*$||' | sort -u); do
 			for stem in $(cd "$data/$dir" && ls *.dat | sed -E 's/_(opttpl|tpldata|tpl|data).*//; s/\.dat$//' | sort -u); do
 				files=$(cd "$data/$dir" && ls | grep -E "^${stem}(_(opttpl|tpldata|tpl|data).*)?\.dat$" |
 					awk '/opttpl/ {print 1, $0; next} /tpl/ {print 2, $0; next} {print 3, $0}' |
 					sort -n | cut -d' ' -f2)
-				set --
-				for f in $files; do set -- "$@" "$data/$dir/$f"; done
-				/usr/bin/python3 "$here/dat2pcap.py" "$tmp/$stem.pcap" "$@"
 				case $stem in
 				# v5 headers with a record count of 0xd91e / 0xa3: no exporter
 				# sends more than 30; vigil refuses the packet, tshark reads on
-				netflow5_test_invalid0[12]) check "$dir/$stem*.dat (malformed)" --reject "$flowdump" "$tmp/$stem.pcap" ;;
+				netflow5_test_invalid0[12])
+					/usr/bin/python3 "$here/dat2pcap.py" "$tmp/$stem.pcap" $(for f in $files; do echo "$data/$dir/$f"; done)
+					check "$dir/$stem*.dat (malformed)" --reject "$flowdump" "$tmp/$stem.pcap" ;;
 				# H3C sends IPV4_ROUTER_SC (43) in 2 bytes: tshark throws
 				# "IPv4 address with length 2" after the first record of 16
-				netflow9_test_h3c) check "$dir/$stem*.dat (partial)" --partial "$flowdump" "$tmp/$stem.pcap" ;;
-				*) check "$dir/$stem*.dat" "$flowdump" "$tmp/$stem.pcap" ;;
+				netflow9_test_h3c)
+					/usr/bin/python3 "$here/dat2pcap.py" "$tmp/$stem.pcap" $(for f in $files; do echo "$data/$dir/$f"; done)
+					check "$dir/$stem*.dat (partial)" --partial "$flowdump" "$tmp/$stem.pcap" ;;
+				*)
+					g=$((g + 1))
+					set -- "$@" --src "10.77.$((g / 250)).$((g % 250 + 1))"
+					for f in $files; do set -- "$@" "$data/$dir/$f"; done ;;
 				esac
 			done
 		done
+		/usr/bin/python3 "$here/dat2pcap.py" "$tmp/payloads.pcap" "$@"
+		check "raw payloads, $g exporters (*.dat)" "$flowdump" "$tmp/payloads.pcap"
 	else
 		echo "note: no python3-scapy, raw .dat payloads not compared"
 	fi

@@ -58,11 +58,16 @@ def tshark_records(pcap):
     out = []
     notime = 0
     nodata = 0
-    sysinit = None
+    sysinit = {}
     for f in root.iter("field"):
         if "no template found" in (f.get("show") or "") and f.get("name") == "":
             nodata += 1
     for pkt in root.iter("packet"):
+        exp = ""
+        for f in pkt.iter("field"):
+            if f.get("name") in ("ip.src", "ipv6.src"):
+                exp = f.get("show")
+                break
         for proto in pkt.iter("proto"):
             if proto.get("name") != "cflow":
                 continue
@@ -92,7 +97,7 @@ def tshark_records(pcap):
                     if n and n not in v:
                         v[n] = f.get("show")
                 if "cflow.sys_init_time" in v:
-                    sysinit = abs_ms(v["cflow.sys_init_time"])
+                    sysinit[exp] = abs_ms(v["cflow.sys_init_time"])
                 # a template may carry both families, the unused one zero
                 src = pick(v, "cflow.srcaddr", "cflow.srcaddrv6")
                 dst = pick(v, "cflow.dstaddr", "cflow.dstaddrv6")
@@ -127,9 +132,10 @@ def tshark_records(pcap):
                         if delta >= 1 << 31:
                             delta -= 1 << 32
                         times.append(export_ms - delta)
-                    elif rel in v and version == 10 and sysinit:
-                        # IPFIX 21/22: ms since systemInitTimeMilliseconds (options data)
-                        times.append(sysinit + rel_ms(v[rel]))
+                    elif rel in v and version == 10 and sysinit.get(exp):
+                        # IPFIX 21/22: ms since systemInitTimeMilliseconds (options
+                        # data of the same exporter)
+                        times.append(sysinit[exp] + rel_ms(v[rel]))
                     else:
                         times.append(None)
                 if None in times:
@@ -230,6 +236,8 @@ def main():
         # vigil decodes data that came before its template once the template
         # arrives; tshark cannot. Accept those only when both saw the same sets.
         print("  %d extra records decoded from %d held data sets (tshark cannot)" % (len(extra), held))
+        for r in extra[:10]:
+            print("  vigil only (held): ", *r)
         extra = []
     for r in missing[:10]:
         print("  tshark only:", *r)
