@@ -124,6 +124,7 @@ void desk_close(struct desk *d)
 	if (d->db)
 		d->ops->close(d->db);
 	free(d->kc);
+	free(d->kdirty);
 	for (size_t i = 0; i < d->nbatch; i++)
 		free(d->batch[i].raw);
 	free(d->batch);

@@ -269,7 +269,8 @@ static int ingest_one(struct desk *d, struct desk_pending *p)
 		k->first_seen = p->e.first_ms;
 	if (p->e.last_ms > k->last_seen)
 		k->last_seen = p->e.last_ms;
-	k->dirty = true;
+	if ((rc = desk_kc_touch(d, k)))
+		return rc;
 	if (outcome == 0) {
 		k->joined++;
 		st->joined++;

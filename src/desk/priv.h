@@ -63,6 +63,8 @@ struct desk {
 	size_t nabuf;
 	struct desk_kc *kc; /* DESK_KEYCACHE slots, kept across ingest batches */
 	size_t kc_used;
+	uint32_t *kdirty;    /* slots that became dirty since the last flush */
+	size_t nkdirty, capkdirty;
 	int64_t kc_head_seq; /* audit head when the cache was last known good */
 	bool tx_ingest;      /* the open transaction is an ingest batch */
 	struct desk_pending *batch; /* the open batch's events */
@@ -122,6 +124,8 @@ int desk_set_state(struct desk *d, int64_t id, const char *from, const char *to,
 bool desk_transition_ok(const char *from, const char *to);
 /* Flush the per-batch incident cache into the incident rows. */
 int desk_kc_flush(struct desk *d);
+/* Mark a cache entry changed (its counters are written at the next flush). */
+int desk_kc_touch(struct desk *d, struct desk_kc *k);
 void desk_kc_clear(struct desk *d);
 /* The incident for event e (creating or reopening one as the rules say);
  * *kc_out is its cache entry, *outcome 0 joined, 1 new, 2 reopened. */

@@ -13,7 +13,8 @@
  *        incident if there was one.
  *
  * A batch keeps the incidents it touched in a small hash table (struct
- * desk_kc) and writes their counters back once at commit.
+ * desk_kc) and writes their counters back once at commit, 64 incidents per
+ * UPDATE statement (only the entries listed as dirty are visited).
  */
 #include "desk/priv.h"
 #include "util/err.h"
@@ -69,6 +70,7 @@ void desk_kc_clear(struct desk *d)
 		memset(d->kc, 0, DESK_KEYCACHE * sizeof(*d->kc));
 		d->kc_used = 0;
 	}
+	d->nkdirty = 0;
 }
 
 /* The slot of key: its entry, or an empty slot to fill (NULL when full). */
@@ -84,33 +86,93 @@ static struct desk_kc *kc_slot(struct desk *d, const char *key)
 	return NULL;
 }
 
-/* Write the counters of the dirty cached incidents back, one UPDATE each
- * (a multi-row UPDATE ... FROM (VALUES ...) made PostgreSQL scan the table). */
-int desk_kc_flush(struct desk *d)
+int desk_kc_touch(struct desk *d, struct desk_kc *k)
 {
-	static const char SQL_UPD[] =
-		"UPDATE incident SET events = $1, first_seen = $2, last_seen = $3, updated = $4"
-		" WHERE id = $5";
-	int64_t now = vtime_now_ms();
+	if (k->dirty)
+		return 0;
+	if (d->nkdirty == d->capkdirty) {
+		size_t ncap = d->capkdirty ? d->capkdirty * 2 : 1024;
+		uint32_t *nd = realloc(d->kdirty, ncap * sizeof(*nd));
+
+		if (!nd)
+			return VIGIL_ENOMEM;
+		d->kdirty = nd;
+		d->capkdirty = ncap;
+	}
+	d->kdirty[d->nkdirty++] = (uint32_t)(k - d->kc);
+	k->dirty = true;
+	return 0;
+}
+
+/*
+ * The counters of n incidents in one statement (n = KC_ROWS, KC_MID or 1):
+ *   UPDATE incident SET events = CASE id WHEN $1 THEN CAST($2 AS BIGINT) ... END,
+ *     first_seen = CASE id ... END, last_seen = CASE id ... END, updated = $N
+ *   WHERE id IN ($1, $5, ...)
+ * A CASE over an IN list (not UPDATE ... FROM (VALUES ...), for which
+ * PostgreSQL chose a table scan) keeps the lookups on the primary key in
+ * both backends; the CASTs give PostgreSQL the parameters' types.
+ */
+#define KC_ROWS 64
+#define KC_MID 8
+#define KC_NP 4
+
+static char sql_kc1[512], sql_kcmid[4096], sql_kcn[32768];
+
+static void kc_sql(char *out, size_t cap, int rows)
+{
+	static const char *const col[] = { "events", "first_seen", "last_seen" };
+	size_t len = (size_t)snprintf(out, cap, "UPDATE incident SET ");
+
+	for (int c = 0; c < 3; c++) {
+		len += (size_t)snprintf(out + len, cap - len, "%s = CASE id", col[c]);
+		for (int r = 0; r < rows; r++)
+			len += (size_t)snprintf(out + len, cap - len, " WHEN $%d THEN CAST($%d AS BIGINT)",
+						r * KC_NP + 1, r * KC_NP + 2 + c);
+		len += (size_t)snprintf(out + len, cap - len, " END, ");
+	}
+	len += (size_t)snprintf(out + len, cap - len, "updated = CAST($%d AS BIGINT) WHERE id IN (",
+				rows * KC_NP + 1);
+	for (int r = 0; r < rows; r++)
+		len += (size_t)snprintf(out + len, cap - len, r ? ", $%d" : "$%d", r * KC_NP + 1);
+	snprintf(out + len, cap - len, ")");
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Write the counters of the incidents ks[0..n) (one statement) and audit their joins. */
+static int kc_write(struct desk *d, struct desk_kc *const *ks, size_t n, int64_t now)
+{
+	const char *sql = n == KC_ROWS ? sql_kcn : n == KC_MID ? sql_kcmid : sql_kc1;
+	struct db_stmt *st;
 	char detail[64];
 
-	if (!d->kc)
-		return 0;
-	for (size_t i = 0; i < DESK_KEYCACHE; i++) {
-		struct desk_kc *k = &d->kc[i];
-		struct db_stmt *st;
+	if (!sql_kc1[0]) {
+		kc_sql(sql_kc1, sizeof(sql_kc1), 1);
+		kc_sql(sql_kcmid, sizeof(sql_kcmid), KC_MID);
+		kc_sql(sql_kcn, sizeof(sql_kcn), KC_ROWS);
+	}
+	if (!(st = desk_q(d, sql)))
+		return VIGIL_EDB;
+	for (size_t r = 0; r < n; r++) {
+		int b = (int)r * KC_NP;
 
-		if (!k->id || !k->dirty)
-			continue;
-		if (!(st = desk_q(d, SQL_UPD)))
-			return VIGIL_EDB;
-		desk_bind_int(d, st, 1, k->events);
-		desk_bind_int(d, st, 2, k->first_seen);
-		desk_bind_int(d, st, 3, k->last_seen);
-		desk_bind_int(d, st, 4, now);
-		desk_bind_int(d, st, 5, k->id);
-		if (desk_defer(d, st, 0))
-			return VIGIL_EDB;
+		desk_bind_int(d, st, b + 1, ks[r]->id);
+		desk_bind_int(d, st, b + 2, ks[r]->events);
+		desk_bind_int(d, st, b + 3, ks[r]->first_seen);
+		desk_bind_int(d, st, b + 4, ks[r]->last_seen);
+	}
+	desk_bind_int(d, st, (int)n * KC_NP + 1, now);
+	if (desk_defer(d, st, 0))
+		return VIGIL_EDB;
+	for (size_t r = 0; r < n; r++) {
+		struct desk_kc *k = ks[r];
+
 		if (k->joined) {
 			snprintf(detail, sizeof(detail), "{\"events\":%lld}", (long long)k->joined);
 			if (desk_audit_add(d, k->id, "ingest-join", detail))
@@ -120,6 +182,37 @@ int desk_kc_flush(struct desk *d)
 		k->joined = 0;
 	}
 	return 0;
+}
+
+/* Write the counters of the dirty cached incidents back, KC_ROWS per
+ * statement, in slot order (the order of their audit rows). */
+int desk_kc_flush(struct desk *d)
+{
+	struct desk_kc *ks[KC_ROWS];
+	int64_t now = vtime_now_ms();
+	size_t n = 0, i = 0;
+	int rc = 0;
+
+	if (!d->kc || !d->nkdirty)
+		return 0;
+	qsort(d->kdirty, d->nkdirty, sizeof(*d->kdirty), cmp_u32);
+	/* dirty entries, each once (a slot may be listed twice: see desk_rules_apply) */
+	for (size_t j = 0; j < d->nkdirty; j++) {
+		struct desk_kc *k = &d->kc[d->kdirty[j]];
+
+		if (k->id && k->dirty && (n == 0 || d->kdirty[j] != d->kdirty[n - 1]))
+			d->kdirty[n++] = d->kdirty[j];
+	}
+	while (i < n && !rc) {
+		size_t m = n - i >= KC_ROWS ? KC_ROWS : n - i >= KC_MID ? KC_MID : 1;
+
+		for (size_t r = 0; r < m; r++)
+			ks[r] = &d->kc[d->kdirty[i + r]];
+		rc = kc_write(d, ks, m, now);
+		i += m;
+	}
+	d->nkdirty = 0;
+	return rc;
 }
 
 /* Newest incident of key, following merges; inc->id 0 when none. */
@@ -246,6 +339,10 @@ int desk_rules_apply(struct desk *d, const struct event *e, struct desk_kc **kc_
 		*kc_out = k;
 		return 0;
 	}
+	/* Out of the window of the cached incident: what is stored must be
+	 * current before it is read back (and before the slot is reused). */
+	if (k->id && k->dirty && (rc = kc_write(d, &k, 1, vtime_now_ms())))
+		return rc;
 	if ((rc = find_by_key(d, key, &prev)))
 		return rc;
 	*outcome = 1;
