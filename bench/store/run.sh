@@ -7,7 +7,9 @@
 #
 #   sh bench/store/run.sh            # FLOWS=2000000 SPAN=360 RUNS=3 by default
 # Knobs: FLOWS, SPAN (seconds of traffic: 360 s for 2 M flows is the density
-# of the 20 M flows / hour of bench/flows), RUNS, DIR (scratch, default /tmp).
+# of the 20 M flows / hour of bench/flows), RUNS, DIR (scratch, default /tmp),
+# CODECS (the configurations, default all eight below), BIG (0: skip the
+# big-block run), WRITE_ONLY (1: no read measurements, storebench -W).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -21,12 +23,20 @@ mkdir -p "$OUT"
 cmake -S "$ROOT" -B "$BUILD" -DVIGIL_SANITIZE=OFF -DVIGIL_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DCMAKE_C_FLAGS="-Wno-error=format-truncation -Wno-error=maybe-uninitialized" >/dev/null
 cmake --build "$BUILD" -j2 --target storebench >/dev/null
+CODECS=${CODECS:-"zstd:1 zstd:3 zstd:6 zstd:9 zstd:19 lz4:0 lz4:9 none:0"}
+BIG=${BIG:-1}
+W=
+[ "${WRITE_ONLY:-0}" = 1 ] && W=-W
+CARGS=
+for c in $CODECS; do CARGS="$CARGS -c $c"; done
 for run in $(seq 1 "$RUNS"); do
-	"$BUILD/bench/storebench" -n "$FLOWS" -T "$SPAN" -d "$DIR" \
-		-c zstd:1 -c zstd:3 -c zstd:6 -c zstd:9 -c zstd:19 -c lz4:0 -c lz4:9 -c none:0 |
+	# shellcheck disable=SC2086
+	"$BUILD/bench/storebench" $W -n "$FLOWS" -T "$SPAN" -d "$DIR" $CARGS |
 		tee "$OUT/run$run.txt"
 done
 # big blocks (no flush pressure): what a 1 s flush costs in bytes
-"$BUILD/bench/storebench" -n "$FLOWS" -T "$SPAN" -d "$DIR" -f 100000000 -c zstd:3 -c lz4:0 |
-	tee "$OUT/bigblocks.txt"
+if [ "$BIG" = 1 ]; then
+	"$BUILD/bench/storebench" $W -n "$FLOWS" -T "$SPAN" -d "$DIR" -f 100000000 -c zstd:3 -c lz4:0 |
+		tee "$OUT/bigblocks.txt"
+fi
 rm -rf "$DIR"
