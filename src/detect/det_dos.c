@@ -27,16 +27,20 @@ struct vkey {
 	struct vaddr host;
 };
 
+/* Every inbound flow updates the first two cache lines (tag to proto); the
+ * amplification-port part after them only for UDP from such ports. */
 struct vict {
 	uint64_t tag;
 	struct vkey k;
-	struct dcount srcs, amp_srcs;
+	struct dcount srcs;
 	uint64_t flows, packets, bytes;
-	uint64_t amp_flows, amp_packets, amp_bytes, req_flows;
 	int64_t first, last;
 	uint32_t n;
-	uint16_t port, amp_port;
+	uint16_t port;
 	uint8_t multi_port, proto;
+	struct dcount amp_srcs;
+	uint64_t amp_flows, amp_packets, amp_bytes, req_flows;
+	uint16_t amp_port;
 };
 
 struct akey {
@@ -145,7 +149,7 @@ static struct vict *victim(struct dos *s, struct detect *d, const struct vaddr *
 	bool created;
 
 	k.host = *a;
-	v = htab_get(&s->v, &k, ha, &created);
+	v = htab_get16(&s->v, &k, ha, &created);
 	if (!v) {
 		detect_count_overflow(d);
 		return NULL;
@@ -181,7 +185,7 @@ static struct ampl *amplifier(struct dos *s, struct detect *d, const struct vadd
 	return a;
 }
 
-static void dos_prefetch(void *st, const struct dflow *df, int stage)
+static inline void dos_prefetch_one(void *st, const struct dflow *df, int stage)
 {
 	const struct dos *s = st;
 	const struct vict *v;
@@ -194,12 +198,18 @@ static void dos_prefetch(void *st, const struct dflow *df, int stage)
 		return;
 	}
 	k.host = df->f->dst;
-	v = htab_find(&s->v, &k, df->hdst);
+	v = htab_find16(&s->v, &k, df->hdst);
 	if (v)
 		dc_prefetch(&v->srcs, &s->pool, df->hsrc);
 }
 
-static void dos_feed(void *st, struct detect *d, const struct dflow *df)
+static void dos_prefetch(void *st, const struct dflow *df, size_t n, int stage)
+{
+	for (size_t i = 0; i < n; i++)
+		dos_prefetch_one(st, &df[i], stage);
+}
+
+static inline void dos_feed_one(void *st, struct detect *d, const struct dflow *df)
 {
 	struct dos *s = st;
 	const struct flow *f = df->f;
@@ -268,6 +278,12 @@ static void dos_feed(void *st, struct detect *d, const struct dflow *df)
 			a->in_bytes += by;
 		}
 	}
+}
+
+static void dos_feed(void *st, struct detect *d, const struct dflow *df, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dos_feed_one(st, d, &df[i]);
 }
 
 static bool emit_reflection(struct dos *s, struct detect *d, const struct vict *v)

@@ -47,7 +47,7 @@ static int lists_init(struct detect *d, const struct conf *c, void **st, char *e
 	return 0;
 }
 
-static void lists_feed(void *st, struct detect *d, const struct dflow *df)
+static inline void lists_feed_one(void *st, struct detect *d, const struct dflow *df)
 {
 	struct lists *l = st;
 	const struct flow *f = df->f;
@@ -87,6 +87,12 @@ static void lists_feed(void *st, struct detect *d, const struct dflow *df)
 		h->in = 1;
 	else
 		h->out = 1;
+}
+
+static void lists_feed(void *st, struct detect *d, const struct dflow *df, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		lists_feed_one(st, d, &df[i]);
 }
 
 static void lists_flush(void *st, struct detect *d)

@@ -151,7 +151,7 @@ static void acc(struct scan *s, struct detect *d, struct sacc *a, bool created,
 		a->n = df->n;
 }
 
-static void scan_feed(void *st, struct detect *d, const struct dflow *df)
+static inline void scan_feed_one(void *st, struct detect *d, const struct dflow *df)
 {
 	struct scan *s = st;
 	const struct flow *f = df->f;
@@ -197,6 +197,12 @@ static void scan_feed(void *st, struct detect *d, const struct dflow *df)
 		acc(s, d, &((struct vent *)e)->a, created, df, detect_mix(0x5eed0000ull + f->dport));
 	else
 		detect_count_overflow(d);
+}
+
+static void scan_feed(void *st, struct detect *d, const struct dflow *df, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		scan_feed_one(st, d, &df[i]);
 }
 
 static uint64_t estimate(const struct scan *s, const struct sacc *a, uint64_t *observed)

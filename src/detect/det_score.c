@@ -29,17 +29,19 @@ struct skey {
 	struct vaddr host;
 };
 
+/* Every flow updates the first two cache lines (tag to n); the weighted
+ * services, SYN and list parts after them only for the flows that score. */
 struct sent {
 	uint64_t tag;
 	struct skey k;
 	struct dcount peers;
-	double port_score[SLOTS], other, syn, list, inbound;
-	uint64_t port_flows[SLOTS], syn_flows, list_flows;
-	uint16_t port[SLOTS];
-	uint8_t proto[SLOTS], nslots;
 	uint64_t flows, packets, bytes;
 	int64_t first, last;
 	uint32_t n;
+	uint8_t nslots, proto[SLOTS];
+	uint16_t port[SLOTS];
+	double port_score[SLOTS], other, syn, list, inbound;
+	uint64_t port_flows[SLOTS], syn_flows, list_flows;
 };
 
 struct score {
@@ -162,7 +164,7 @@ static void add_port(struct sent *e, uint16_t port, uint8_t proto, double v, uin
 	e->other += v;
 }
 
-static void score_prefetch(void *st, const struct dflow *df, int stage)
+static inline void score_prefetch_one(void *st, const struct dflow *df, int stage)
 {
 	const struct score *s = st;
 	const struct vaddr *host;
@@ -179,12 +181,18 @@ static void score_prefetch(void *st, const struct dflow *df, int stage)
 	if (!df->src_in)
 		return; /* only outbound flows add to the fan-out sketch */
 	k.host = *host;
-	e = htab_find(&s->t, &k, df->hsrc);
+	e = htab_find16(&s->t, &k, df->hsrc);
 	if (e)
 		dc_prefetch(&e->peers, &s->pool, df->hdst);
 }
 
-static void score_feed(void *st, struct detect *d, const struct dflow *df)
+static void score_prefetch(void *st, const struct dflow *df, size_t n, int stage)
+{
+	for (size_t i = 0; i < n; i++)
+		score_prefetch_one(st, &df[i], stage);
+}
+
+static inline void score_feed_one(void *st, struct detect *d, const struct dflow *df)
 {
 	struct score *s = st;
 	const struct flow *f = df->f;
@@ -202,7 +210,7 @@ static void score_feed(void *st, struct detect *d, const struct dflow *df)
 	if (w == 0 && !df->hit && !(out && df->syn_only) && !out)
 		return; /* nothing to add for this host */
 	k.host = *host;
-	e = htab_get(&s->t, &k, out ? df->hsrc : df->hdst, &created);
+	e = htab_get16(&s->t, &k, out ? df->hsrc : df->hdst, &created);
 	if (!e) {
 		detect_count_overflow(d);
 		return;
@@ -236,6 +244,12 @@ static void score_feed(void *st, struct detect *d, const struct dflow *df)
 		e->last = f->last_ms;
 	if (df->n > e->n)
 		e->n = df->n;
+}
+
+static void score_feed(void *st, struct detect *d, const struct dflow *df, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		score_feed_one(st, d, &df[i]);
 }
 
 struct factor {

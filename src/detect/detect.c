@@ -354,14 +354,16 @@ void detect_feed(struct detect *d, const struct flow *f, size_t n)
 			}
 			m++;
 		}
+		if (m == 0)
+			continue;
 		for (int stage = 0; stage < 2; stage++)
 			for (size_t k = 0; k < NDET; k++)
 				if (detectors[k]->prefetch)
-					for (size_t j = 0; j < m; j++)
-						detectors[k]->prefetch(d->st[k], &df[j], stage);
-		for (size_t j = 0; j < m; j++)
-			for (size_t k = 0; k < NDET; k++)
-				detectors[k]->feed(d->st[k], d, &df[j]);
+					detectors[k]->prefetch(d->st[k], df, m, stage);
+		/* detectors keep separate state: feeding them one after the other
+		 * gives what flow-by-flow interleaving gave */
+		for (size_t k = 0; k < NDET; k++)
+			detectors[k]->feed(d->st[k], d, df, m);
 	}
 }
 

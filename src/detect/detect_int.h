@@ -32,17 +32,18 @@ struct dflow {
 struct detect;
 
 /* A detector: init reads its keys of the [detect] section; feed sees every
- * flow with at least one end inside; flush emits the window's events and
- * empties the tables. */
+ * flow with at least one end inside, a chunk of up to 64 flows of one window
+ * at a time (one indirect call a chunk, not a flow); flush emits the
+ * window's events and empties the tables. */
 struct detector_ops {
 	const char *name;
 	int (*init)(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen);
-	/* optional: prefetch what feed() will touch for df, called for a chunk
-	 * of flows before their feed() calls to overlap the cache misses:
-	 * stage 0 the table slot, stage 1 (slot now cached) what the entry
-	 * points to, e.g. a sketch register */
-	void (*prefetch)(void *st, const struct dflow *df, int stage);
-	void (*feed)(void *st, struct detect *d, const struct dflow *df);
+	/* optional: prefetch what feed() will touch for the n flows of df,
+	 * called before their feed() to overlap the cache misses: stage 0 the
+	 * table slot, stage 1 (slot now cached) what the entry points to, e.g.
+	 * a sketch register */
+	void (*prefetch)(void *st, const struct dflow *df, size_t n, int stage);
+	void (*feed)(void *st, struct detect *d, const struct dflow *df, size_t n);
 	void (*flush)(void *st, struct detect *d);
 	void (*free)(void *st);
 	size_t (*memory)(const void *st);
@@ -147,15 +148,73 @@ static inline bool htab_used(const struct htab *t, size_t i)
 	memcpy(&tag, htab_slot(t, i), 8);
 	return tag != 0;
 }
+/* Prefetch the first two cache lines of hash's slot: entries keep the fields
+ * every flow updates there (tag, key, counts, times) and the rarely touched
+ * ones after. */
 static inline void htab_prefetch(const struct htab *t, uint64_t hash)
 {
 	const uint8_t *e = t->mem + ((size_t)(hash >> 7) & (t->cap - 1)) * t->esize;
 
-	for (size_t off = 0; off < t->esize && off < 256; off += 64)
+	for (size_t off = 0; off < t->esize && off < 128; off += 64)
 		__builtin_prefetch(e + off, 1);
 }
 /* Entry for key or NULL (never creates). */
 void *htab_find(const struct htab *t, const void *key, uint64_t hash);
+
+/* htab_get() and htab_find() for tables of 16-byte keys (one address),
+ * inlined into the detectors' per-flow paths. */
+static inline bool htab_key16_eq(const uint8_t *e, const void *key)
+{
+	uint64_t a[2], b[2];
+
+	memcpy(a, e + 8, 16);
+	memcpy(b, key, 16);
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+}
+
+static inline void *htab_get16(struct htab *t, const void *key, uint64_t hash, bool *created)
+{
+	uint64_t tag = hash | 1;
+	size_t i = (size_t)(hash >> 7) & (t->cap - 1);
+
+	*created = false;
+	for (;;) {
+		uint8_t *e = t->mem + i * t->esize;
+		uint64_t et;
+
+		memcpy(&et, e, 8);
+		if (et == tag && htab_key16_eq(e, key))
+			return e;
+		if (et == 0) {
+			if (t->n >= t->max)
+				return NULL;
+			memcpy(e, &tag, 8);
+			memcpy(e + 8, key, 16);
+			t->n++;
+			*created = true;
+			return e;
+		}
+		i = (i + 1) & (t->cap - 1);
+	}
+}
+
+static inline void *htab_find16(const struct htab *t, const void *key, uint64_t hash)
+{
+	uint64_t tag = hash | 1;
+	size_t i = (size_t)(hash >> 7) & (t->cap - 1);
+
+	for (;;) {
+		uint8_t *e = t->mem + i * t->esize;
+		uint64_t et;
+
+		memcpy(&et, e, 8);
+		if (et == tag && htab_key16_eq(e, key))
+			return e;
+		if (et == 0)
+			return NULL;
+		i = (i + 1) & (t->cap - 1);
+	}
+}
 static inline size_t htab_memory(const struct htab *t) { return t->cap * t->esize; }
 
 /* ---- distinct counting: exact up to DC_EXACT values, then HyperLogLog ---- */
@@ -164,10 +223,10 @@ static inline size_t htab_memory(const struct htab *t) { return t->cap * t->esiz
 #define DC_HLL_BITS_SMALL 8 /* fan-out and sources: 256 registers, ~6.5% */
 
 struct dcount {
-	uint32_t exact[DC_EXACT];
 	uint32_t hll;  /* 1-based index into the pool; 0 = still exact */
 	uint16_t n;
 	uint8_t full;  /* pool exhausted: exact count is a lower bound */
+	uint32_t exact[DC_EXACT];
 };
 
 struct dpool {
