@@ -1,8 +1,10 @@
 /*
- * agg.c - top-N statistics (`-s KEY/ORDER`): an open-addressing hash table
- * keyed by one column's value (a 16-byte address, or a port/protocol/AS
- * widened into the same 16 bytes), summing flows, packets and bytes and
- * keeping the first/last time, then a bounded heap for the top N.
+ * agg.c - top-N statistics (`-s KEY/ORDER`): open-addressing hash tables
+ * keyed by one column's value, summing flows, packets and bytes and keeping
+ * the first/last time, then a bounded heap for the top N. IPv4 addresses and
+ * the integer keys (port, protocol, AS) live in a narrow table of 4-byte keys
+ * (48-byte slots), IPv6 addresses in a wide one (16-byte keys, 64-byte slots);
+ * the top N is taken over both.
  *
  * It reads only the key column(s) and first, last, packets, bytes, proto.
  * For `ip` and `port` a flow counts once for its source side and once for
@@ -18,6 +20,8 @@
 
 #include "util/err.h"
 
+/* Wide table: 16-byte keys (IPv6 addresses; IPv4 too when the caller
+ * forces it). One cache line per slot. */
 struct slot {
 	struct vaddr key;
 	int64_t first, last;
@@ -27,11 +31,27 @@ struct slot {
 };
 _Static_assert(sizeof(struct slot) == 64, "a slot is one cache line");
 
+/* Narrow table: 4-byte keys (an IPv4 address, or a port, protocol or AS).
+ * 48 bytes instead of 64 and a fuller table (3/4 instead of 1/2) before it
+ * grows: a top-N over millions of IPv4 sources needs about half the memory.
+ * A slot is empty while flows is 0 (every key held has counted a flow). */
+struct slot4 {
+	uint32_t key;
+	int32_t proto;
+	int64_t first, last;
+	uint64_t flows, packets, bytes;
+};
+_Static_assert(sizeof(struct slot4) == 48, "narrow slot");
+
 struct query_agg {
 	enum query_key key;
 	enum query_order order;
-	struct slot *slots;
-	size_t cap, count, max_keys;
+	bool addr_key;               /* key is an address: narrow keys are IPv4 */
+	struct slot *slots;          /* wide table (IPv6 keys) */
+	size_t cap, count;
+	struct slot4 *s4;            /* narrow table */
+	size_t cap4, count4;
+	size_t max_keys;
 	uint64_t dropped;
 	uint64_t tflows, tpackets, tbytes;
 };
@@ -81,15 +101,15 @@ const char *query_key_name(enum query_key key)
 
 const char *query_order_name(enum query_order o) { return o <= QUERY_ORDER_BYTES ? order_names[o] : "?"; }
 
-/* A zeroed slot array aligned to cache lines (a slot is 64 bytes: one
- * line). Big tables are aligned to 2 MiB and offered to transparent huge
- * pages: a table of millions of keys then costs a few hundred page faults
- * instead of hundreds of thousands. */
-static struct slot *slots_new(size_t n)
+/* A zeroed array of n elements of size sz aligned to cache lines. Big
+ * tables are aligned to 2 MiB and offered to transparent huge pages: a table
+ * of millions of keys then costs a few hundred page faults instead of
+ * hundreds of thousands. */
+static void *table_new(size_t n, size_t sz)
 {
-	size_t bytes = n * sizeof(struct slot);
+	size_t bytes = n * sz;
 	size_t align = bytes >= (4u << 20) ? (2u << 20) : 64;
-	struct slot *s = aligned_alloc(align, (bytes + align - 1) / align * align);
+	void *s = aligned_alloc(align, (bytes + align - 1) / align * align);
 
 	if (!s)
 		return NULL;
@@ -109,11 +129,15 @@ struct query_agg *query_agg_new(enum query_key key, enum query_order order, size
 		return NULL;
 	a->key = key;
 	a->order = order;
+	a->addr_key = key == QUERY_KEY_SRCIP || key == QUERY_KEY_DSTIP || key == QUERY_KEY_IP ||
+		      key == QUERY_KEY_EXPORTER;
 	a->max_keys = max_keys ? max_keys : QUERY_AGG_MAX_KEYS;
-	a->cap = 1024;
-	a->slots = slots_new(a->cap);
-	if (!a->slots) {
-		free(a);
+	a->cap = 8;     /* small: IPv6 keys are usually few (and the tests grow it) */
+	a->cap4 = 1024;
+	a->slots = table_new(a->cap, sizeof(struct slot));
+	a->s4 = table_new(a->cap4, sizeof(struct slot4));
+	if (!a->slots || !a->s4) {
+		query_agg_free(a);
 		return NULL;
 	}
 	return a;
@@ -124,6 +148,7 @@ void query_agg_free(struct query_agg *a)
 	if (!a)
 		return;
 	free(a->slots);
+	free(a->s4);
 	free(a);
 }
 
@@ -164,10 +189,19 @@ static inline uint64_t hash_key(uint64_t x, uint64_t y)
 	return x;
 }
 
+static inline uint64_t hash4(uint32_t k)
+{
+	uint64_t x = (uint64_t)k * 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 32;
+	return x;
+}
+
 static int grow(struct query_agg *a)
 {
 	size_t nc = a->cap * 2;
-	struct slot *ns = slots_new(nc);
+	struct slot *ns = table_new(nc, sizeof(struct slot));
 
 	if (!ns)
 		return VIGIL_ENOMEM;
@@ -186,6 +220,28 @@ static int grow(struct query_agg *a)
 	free(a->slots);
 	a->slots = ns;
 	a->cap = nc;
+	return 0;
+}
+
+static int grow4(struct query_agg *a)
+{
+	size_t nc = a->cap4 * 2;
+	struct slot4 *ns = table_new(nc, sizeof(struct slot4));
+
+	if (!ns)
+		return VIGIL_ENOMEM;
+	for (size_t i = 0; i < a->cap4; i++) {
+		const struct slot4 *s = &a->s4[i];
+		if (!s->flows)
+			continue;
+		size_t h = (size_t)hash4(s->key) & (nc - 1);
+		while (ns[h].flows)
+			h = (h + 1) & (nc - 1);
+		ns[h] = *s;
+	}
+	free(a->s4);
+	a->s4 = ns;
+	a->cap4 = nc;
 	return 0;
 }
 
@@ -214,7 +270,7 @@ static struct slot *insert(struct query_agg *a, uint64_t x, uint64_t y, uint64_t
 {
 	size_t mask, h;
 
-	if (a->count >= a->max_keys)
+	if (a->count + a->count4 >= a->max_keys)
 		return NULL;
 	if ((a->count + 1) * 2 > a->cap && grow(a) != 0)
 		return NULL;
@@ -233,20 +289,62 @@ static struct slot *insert(struct query_agg *a, uint64_t x, uint64_t y, uint64_t
 	return s;
 }
 
-static inline void int_key(uint8_t k[16], uint32_t v)
+/* Narrow table: find or insert k (hash h); NULL at the cap or out of memory.
+ * A new slot has flows 0 until the caller counts its row. */
+static inline struct slot4 *lookup4(struct query_agg *a, uint32_t k, uint64_t hash)
 {
-	memset(k, 0, 12);
-	k[12] = (uint8_t)(v >> 24);
-	k[13] = (uint8_t)(v >> 16);
-	k[14] = (uint8_t)(v >> 8);
-	k[15] = (uint8_t)v;
+	size_t mask = a->cap4 - 1, h = (size_t)hash & mask;
+
+	for (;;) {
+		struct slot4 *s = &a->s4[h];
+		if (!s->flows)
+			break;
+		if (s->key == k)
+			return s;
+		h = (h + 1) & mask;
+	}
+	if (a->count + a->count4 >= a->max_keys)
+		return NULL;
+	if ((a->count4 + 1) * 4 > a->cap4 * 3) {
+		if (grow4(a) != 0)
+			return NULL;
+		mask = a->cap4 - 1;
+		h = (size_t)hash & mask;
+		while (a->s4[h].flows)
+			h = (h + 1) & mask;
+	}
+	struct slot4 *s = &a->s4[h];
+	s->key = k;
+	s->first = INT64_MAX;
+	s->last = INT64_MIN;
+	s->proto = -2;
+	a->count4++;
+	return s;
 }
 
 /* Rows are added in chunks: keys and hashes first, then the inserts with the
  * slot of a row a few places ahead prefetched, so the cache misses of a big
- * table overlap instead of queueing. */
+ * table overlap instead of queueing. IPv4 addresses and integer keys go to
+ * the narrow table, IPv6 addresses to the wide one. */
 #define AGG_CHUNK 256
 #define AGG_PREFETCH 10
+
+#define ADD_ROW(s, i)                                   \
+	do {                                            \
+		(s)->flows++;                           \
+		(s)->packets += pk[i];                  \
+		(s)->bytes += by[i];                    \
+		if (fi[i] < (s)->first)                 \
+			(s)->first = fi[i];             \
+		if (la[i] > (s)->last)                  \
+			(s)->last = la[i];              \
+		if ((s)->proto == -2)                   \
+			(s)->proto = pr[i];             \
+		else if ((s)->proto != pr[i])           \
+			(s)->proto = -1;                \
+	} while (0)
+
+static const uint8_t v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 int query_agg_add(struct query_agg *a, const struct query_cols *c, const uint32_t *sel, size_t nsel)
 {
@@ -256,8 +354,8 @@ int query_agg_add(struct query_agg *a, const struct query_cols *c, const uint32_
 	const uint64_t *pk = c->col[FLOW_COL_PACKETS], *by = c->col[FLOW_COL_BYTES];
 	const uint8_t *pr = c->col[FLOW_COL_PROTO];
 	size_t n = sel ? nsel : c->n;
-	uint64_t kx[AGG_CHUNK], ky[AGG_CHUNK], hs[AGG_CHUNK];
-	uint32_t rows[AGG_CHUNK];
+	uint32_t k4[AGG_CHUNK], rows4[AGG_CHUNK], rows6[AGG_CHUNK];
+	uint64_t h4[AGG_CHUNK], kx[AGG_CHUNK], ky[AGG_CHUNK], h6[AGG_CHUNK];
 
 	for (int side = 0; side < nk; side++) {
 		const void *col = c->col[kc[side]];
@@ -266,45 +364,59 @@ int query_agg_add(struct query_agg *a, const struct query_cols *c, const uint32_
 			: kc[side] <= FLOW_COL_DOMAIN ? W_U32
 			: kc[side] <= FLOW_COL_XDPORT ? W_U16 : W_U8;
 		for (size_t start = 0; start < n; start += AGG_CHUNK) {
-			size_t m = n - start < AGG_CHUNK ? n - start : AGG_CHUNK;
+			size_t m = n - start < AGG_CHUNK ? n - start : AGG_CHUNK, m4 = 0, m6 = 0;
 			for (size_t t = 0; t < m; t++) {
 				size_t i = sel ? sel[start + t] : start + t;
-				uint8_t k[16];
-				const uint8_t *kp = k;
+				uint32_t v;
 				switch (w) {
-				case W_ADDR: kp = ((const struct vaddr *)col)[i].b; break;
-				case W_U32: int_key(k, ((const uint32_t *)col)[i]); break;
-				case W_U16: int_key(k, ((const uint16_t *)col)[i]); break;
-				default: int_key(k, ((const uint8_t *)col)[i]); break;
+				case W_ADDR: {
+					const uint8_t *kp = ((const struct vaddr *)col)[i].b;
+					if (memcmp(kp, v4_prefix, 12) != 0) {
+						memcpy(&kx[m6], kp, 8);
+						memcpy(&ky[m6], kp + 8, 8);
+						h6[m6] = hash_key(kx[m6], ky[m6]);
+						rows6[m6++] = (uint32_t)i;
+						continue;
+					}
+					v = (uint32_t)kp[12] << 24 | (uint32_t)kp[13] << 16 |
+					    (uint32_t)kp[14] << 8 | kp[15];
+					break;
 				}
-				memcpy(&kx[t], kp, 8);
-				memcpy(&ky[t], kp + 8, 8);
-				hs[t] = hash_key(kx[t], ky[t]);
-				rows[t] = (uint32_t)i;
+				case W_U32: v = ((const uint32_t *)col)[i]; break;
+				case W_U16: v = ((const uint16_t *)col)[i]; break;
+				default: v = ((const uint8_t *)col)[i]; break;
+				}
+				k4[m4] = v;
+				h4[m4] = hash4(v);
+				rows4[m4++] = (uint32_t)i;
 			}
-			for (size_t t = 0; t < m && t < AGG_PREFETCH; t++)
-				__builtin_prefetch(&a->slots[hs[t] & (a->cap - 1)], 1);
-			for (size_t t = 0; t < m; t++) {
-				size_t i = rows[t];
-				if (t + AGG_PREFETCH < m)
-					__builtin_prefetch(&a->slots[hs[t + AGG_PREFETCH] & (a->cap - 1)], 1);
-				struct slot *s = lookup(a, kx[t], ky[t], hs[t]);
+			for (size_t t = 0; t < m4 && t < AGG_PREFETCH; t++)
+				__builtin_prefetch(&a->s4[h4[t] & (a->cap4 - 1)], 1);
+			for (size_t t = 0; t < m4; t++) {
+				size_t i = rows4[t];
+				if (t + AGG_PREFETCH < m4)
+					__builtin_prefetch(&a->s4[h4[t + AGG_PREFETCH] & (a->cap4 - 1)], 1);
+				struct slot4 *s = lookup4(a, k4[t], h4[t]);
 				if (!s) {
 					a->dropped++;
 					rc = VIGIL_ELIMIT;
 					continue;
 				}
-				s->flows++;
-				s->packets += pk[i];
-				s->bytes += by[i];
-				if (fi[i] < s->first)
-					s->first = fi[i];
-				if (la[i] > s->last)
-					s->last = la[i];
-				if (s->proto == -2)
-					s->proto = pr[i];
-				else if (s->proto != pr[i])
-					s->proto = -1;
+				ADD_ROW(s, i);
+			}
+			for (size_t t = 0; t < m6 && t < AGG_PREFETCH; t++)
+				__builtin_prefetch(&a->slots[h6[t] & (a->cap - 1)], 1);
+			for (size_t t = 0; t < m6; t++) {
+				size_t i = rows6[t];
+				if (t + AGG_PREFETCH < m6)
+					__builtin_prefetch(&a->slots[h6[t + AGG_PREFETCH] & (a->cap - 1)], 1);
+				struct slot *s = lookup(a, kx[t], ky[t], h6[t]);
+				if (!s) {
+					a->dropped++;
+					rc = VIGIL_ELIMIT;
+					continue;
+				}
+				ADD_ROW(s, i);
 			}
 		}
 	}
@@ -318,7 +430,7 @@ int query_agg_add(struct query_agg *a, const struct query_cols *c, const uint32_
 }
 
 uint64_t query_agg_dropped(const struct query_agg *a) { return a->dropped; }
-size_t query_agg_count(const struct query_agg *a) { return a->count; }
+size_t query_agg_count(const struct query_agg *a) { return a->count + a->count4; }
 
 void query_agg_totals(const struct query_agg *a, uint64_t *flows, uint64_t *packets, uint64_t *bytes)
 {
@@ -327,13 +439,14 @@ void query_agg_totals(const struct query_agg *a, uint64_t *flows, uint64_t *pack
 	*bytes = a->tbytes;
 }
 
-static uint64_t metric(const struct slot *s, enum query_order o)
+static uint64_t metric(const struct query_agg_entry *e, enum query_order o)
 {
-	return o == QUERY_ORDER_FLOWS ? s->flows : o == QUERY_ORDER_PACKETS ? s->packets : s->bytes;
+	return o == QUERY_ORDER_FLOWS ? e->flows : o == QUERY_ORDER_PACKETS ? e->packets : e->bytes;
 }
 
 /* True if x ranks before y: bigger metric, then smaller key. */
-static bool better(const struct slot *x, const struct slot *y, enum query_order o)
+static bool better(const struct query_agg_entry *x, const struct query_agg_entry *y,
+		   enum query_order o)
 {
 	uint64_t mx = metric(x, o), my = metric(y, o);
 	if (mx != my)
@@ -342,30 +455,45 @@ static bool better(const struct slot *x, const struct slot *y, enum query_order 
 }
 
 /* Sift down in a heap whose root is the worst kept entry. */
-static void sift(const struct slot **h, size_t n, size_t i, enum query_order o)
+static void sift(struct query_agg_entry *h, size_t n, size_t i, enum query_order o)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, w = i;
-		if (l < n && better(h[w], h[l], o))
+		if (l < n && better(&h[w], &h[l], o))
 			w = l;
-		if (r < n && better(h[w], h[r], o))
+		if (r < n && better(&h[w], &h[r], o))
 			w = r;
 		if (w == i)
 			return;
-		const struct slot *t = h[i];
+		struct query_agg_entry t = h[i];
 		h[i] = h[w];
 		h[w] = t;
 		i = w;
 	}
 }
 
+/* Offer e to the heap h of k (of at most n) entries. */
+static void offer(struct query_agg_entry *h, size_t *k, size_t n, const struct query_agg_entry *e,
+		  enum query_order o)
+{
+	if (*k < n) {
+		h[(*k)++] = *e;
+		if (*k == n)
+			for (size_t j = n / 2 + 1; j-- > 0;)
+				sift(h, n, j, o);
+	} else if (better(e, &h[0], o)) {
+		h[0] = *e;
+		sift(h, n, 0, o);
+	}
+}
+
 size_t query_agg_top(const struct query_agg *a, size_t n, struct query_agg_entry *out)
 {
-	const struct slot **h;
+	struct query_agg_entry *h, e;
 	size_t k = 0;
 
-	if (n > a->count)
-		n = a->count;
+	if (n > query_agg_count(a))
+		n = query_agg_count(a);
 	if (n == 0)
 		return 0;
 	h = malloc(n * sizeof(*h));
@@ -375,27 +503,40 @@ size_t query_agg_top(const struct query_agg *a, size_t n, struct query_agg_entry
 		const struct slot *s = &a->slots[i];
 		if (!s->used)
 			continue;
-		if (k < n) {
-			h[k++] = s;
-			if (k == n)
-				for (size_t j = n / 2 + 1; j-- > 0;)
-					sift(h, n, j, a->order);
-		} else if (better(s, h[0], a->order)) {
-			h[0] = s;
-			sift(h, n, 0, a->order);
-		}
+		e.key = s->key;
+		e.first_ms = s->first;
+		e.last_ms = s->last;
+		e.flows = s->flows;
+		e.packets = s->packets;
+		e.bytes = s->bytes;
+		e.proto = s->proto < 0 ? -1 : s->proto;
+		offer(h, &k, n, &e, a->order);
+	}
+	for (size_t i = 0; i < a->cap4; i++) {
+		const struct slot4 *s = &a->s4[i];
+		if (!s->flows)
+			continue;
+		e.flows = s->flows;
+		e.packets = s->packets;
+		e.bytes = s->bytes;
+		/* Cheap reject before building the key: strictly worse than the root. */
+		if (k == n && metric(&e, a->order) < metric(&h[0], a->order))
+			continue;
+		memset(e.key.b, 0, 12);
+		if (a->addr_key)
+			memcpy(e.key.b, v4_prefix, 12);
+		e.key.b[12] = (uint8_t)(s->key >> 24);
+		e.key.b[13] = (uint8_t)(s->key >> 16);
+		e.key.b[14] = (uint8_t)(s->key >> 8);
+		e.key.b[15] = (uint8_t)s->key;
+		e.first_ms = s->first;
+		e.last_ms = s->last;
+		e.proto = s->proto < 0 ? -1 : s->proto;
+		offer(h, &k, n, &e, a->order);
 	}
 	/* Pop worst-first into the back of out. */
 	for (size_t m = n; m > 0; m--) {
-		const struct slot *s = h[0];
-		struct query_agg_entry *e = &out[m - 1];
-		e->key = s->key;
-		e->first_ms = s->first;
-		e->last_ms = s->last;
-		e->flows = s->flows;
-		e->packets = s->packets;
-		e->bytes = s->bytes;
-		e->proto = s->proto < 0 ? -1 : s->proto;
+		out[m - 1] = h[0];
 		h[0] = h[m - 1];
 		sift(h, m - 1, 0, a->order);
 	}

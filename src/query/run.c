@@ -25,6 +25,7 @@ struct query_run {
 	struct query_agg *agg[QUERY_MAX_STATS];
 	struct qout out;
 	uint64_t columns;
+	uint64_t list_columns;        /* what a listed row shows in this format */
 	uint32_t *sel;
 	void *tbuf;
 	struct query_run_stats st;
@@ -34,13 +35,14 @@ struct query_run {
 	bool want_summary;            /* table with summary: totals are kept */
 };
 
-/* Columns a listed row shows (the rest of struct flow stays zero). */
+/* Columns a listed row shows (the rest of struct flow stays zero); the
+ * table also shows the TOS, csv and json do not (so it is not decoded). */
 #define LIST_COLS                                                                             \
 	(1ULL << FLOW_COL_FIRST | 1ULL << FLOW_COL_LAST | 1ULL << FLOW_COL_SRC |               \
 	 1ULL << FLOW_COL_DST | 1ULL << FLOW_COL_SPORT | 1ULL << FLOW_COL_DPORT |              \
 	 1ULL << FLOW_COL_PROTO | 1ULL << FLOW_COL_PACKETS | 1ULL << FLOW_COL_BYTES |          \
-	 1ULL << FLOW_COL_TCP_FLAGS | 1ULL << FLOW_COL_EXPORTER | 1ULL << FLOW_COL_SAMPLING |  \
-	 1ULL << FLOW_COL_TOS)
+	 1ULL << FLOW_COL_TCP_FLAGS | 1ULL << FLOW_COL_EXPORTER | 1ULL << FLOW_COL_SAMPLING)
+#define TABLE_COLS (LIST_COLS | 1ULL << FLOW_COL_TOS)
 
 /* Columns the summary reads. */
 #define SUMMARY_COLS                                                                          \
@@ -69,6 +71,7 @@ int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *
 	if (rc < 0)
 		goto out;
 	qr->want_summary = opts->format == QUERY_OUT_TABLE && opts->summary;
+	qr->list_columns = opts->format == QUERY_OUT_TABLE ? TABLE_COLS : LIST_COLS;
 	qr->columns = query_filter_columns(qr->filter) | (qr->want_summary ? SUMMARY_COLS : 0);
 	for (size_t i = 0; i < opts->nstats; i++) {
 		qr->agg[i] = query_agg_new(opts->stat_key[i], opts->stat_order[i], 0);
@@ -267,7 +270,8 @@ static void row_from_cols(const struct query_cols *c, size_t i, struct flow *f)
 	f->dport = ((const uint16_t *)c->col[FLOW_COL_DPORT])[i];
 	f->proto = ((const uint8_t *)c->col[FLOW_COL_PROTO])[i];
 	f->tcp_flags = ((const uint8_t *)c->col[FLOW_COL_TCP_FLAGS])[i];
-	f->tos = ((const uint8_t *)c->col[FLOW_COL_TOS])[i];
+	if (c->col[FLOW_COL_TOS])
+		f->tos = ((const uint8_t *)c->col[FLOW_COL_TOS])[i];
 	f->packets = ((const uint64_t *)c->col[FLOW_COL_PACKETS])[i];
 	f->bytes = ((const uint64_t *)c->col[FLOW_COL_BYTES])[i];
 	f->sampling = ((const uint32_t *)c->col[FLOW_COL_SAMPLING])[i];
@@ -293,7 +297,7 @@ static int run_batch(struct query_run *qr, struct query_cols *c, const struct fl
 	list_header(qr);
 	if (n && !rows) {
 		for (int col = 0; col < FLOW_NCOLS; col++) {
-			if (!(LIST_COLS & (1ULL << col)) || c->col[col])
+			if (!(qr->list_columns & (1ULL << col)) || c->col[col])
 				continue;
 			c->col[col] = store_block_col(blk, (enum flow_col)col);
 			if (!c->col[col]) {
