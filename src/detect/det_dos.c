@@ -30,7 +30,7 @@ struct vkey {
 /* Every inbound flow updates the first two cache lines (tag to proto); the
  * amplification-port part after them only for UDP from such ports. */
 struct vict {
-	uint64_t tag;
+	_Alignas(64) uint64_t tag; /* a whole number of cache lines (256 bytes) */
 	struct vkey k;
 	struct dcount srcs;
 	uint64_t flows, packets, bytes;
@@ -448,3 +448,5 @@ const struct detector_ops detector_dos = {
 	.free = dos_free,
 	.memory = dos_memory,
 };
+
+_Static_assert(sizeof(struct vict) == 256, "vict: four cache lines");

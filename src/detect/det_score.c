@@ -32,7 +32,7 @@ struct skey {
 /* Every flow updates the first two cache lines (tag to n); the weighted
  * services, SYN and list parts after them only for the flows that score. */
 struct sent {
-	uint64_t tag;
+	_Alignas(64) uint64_t tag; /* a whole number of cache lines (256 bytes) */
 	struct skey k;
 	struct dcount peers;
 	uint64_t flows, packets, bytes;
@@ -355,3 +355,5 @@ const struct detector_ops detector_score = {
 	.free = score_free,
 	.memory = score_memory,
 };
+
+_Static_assert(sizeof(struct sent) == 256, "sent: four cache lines");

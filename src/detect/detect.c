@@ -328,11 +328,38 @@ static bool classify(struct detect *d, const struct flow *fl, struct dflow *df)
 	return true;
 }
 
+static void prefetch_stage(struct detect *d, const struct dflow *df, size_t m, int stage)
+{
+	for (size_t k = 0; k < NDET; k++)
+		if (detectors[k]->prefetch)
+			detectors[k]->prefetch(d->st[k], df, m, stage);
+}
+
+static void feed_chunk(struct detect *d, const struct dflow *df, size_t m)
+{
+	/* detectors keep separate state: feeding them one after the other
+	 * gives what flow-by-flow interleaving gave */
+	for (size_t k = 0; k < NDET; k++)
+		detectors[k]->feed(d->st[k], d, df, m);
+}
+
+/*
+ * Flows go through a three-chunk pipeline so each prefetch has a chunk's
+ * worth of other work to hide behind: a newly classified chunk gets its
+ * table slots prefetched (stage 0), the one before it its sketch registers
+ * (stage 1, its slots now cached), and the one before that is fed. The
+ * pipeline is drained, oldest chunk first, before a window closes and at the
+ * end of each call (the flows are the caller's only during the call).
+ * Prefetching is only a hint, so a drained chunk may skip its stage 1.
+ */
 void detect_feed(struct detect *d, const struct flow *f, size_t n)
 {
-	struct dflow df[FEED_CHUNK];
+	struct dflow ring[3][FEED_CHUNK];
+	size_t len[3] = { 0, 0, 0 };
+	unsigned head = 0; /* ring[head] is filled next; head+2 is the oldest */
 
 	for (size_t i = 0; i < n;) {
+		struct dflow *df = ring[head];
 		size_t m = 0;
 
 		/* classify a chunk that stays in the open window */
@@ -347,6 +374,14 @@ void detect_feed(struct detect *d, const struct flow *f, size_t n)
 			if (!d->open) {
 				window_open(d, fl->last_ms);
 			} else if (fl->last_ms >= d->win_end) {
+				/* the chunks in the pipeline belong to the closing window */
+				for (unsigned k = 1; k <= 2; k++) { /* oldest first */
+					unsigned r = (head + k) % 3;
+
+					if (len[r])
+						feed_chunk(d, ring[r], len[r]);
+					len[r] = 0;
+				}
 				detect_flush(d);
 				window_open(d, fl->last_ms);
 			} else if (fl->last_ms < d->win_start) {
@@ -356,14 +391,22 @@ void detect_feed(struct detect *d, const struct flow *f, size_t n)
 		}
 		if (m == 0)
 			continue;
-		for (int stage = 0; stage < 2; stage++)
-			for (size_t k = 0; k < NDET; k++)
-				if (detectors[k]->prefetch)
-					detectors[k]->prefetch(d->st[k], df, m, stage);
-		/* detectors keep separate state: feeding them one after the other
-		 * gives what flow-by-flow interleaving gave */
-		for (size_t k = 0; k < NDET; k++)
-			detectors[k]->feed(d->st[k], d, df, m);
+		len[head] = m;
+		prefetch_stage(d, df, m, 0);
+		if (len[(head + 2) % 3])
+			prefetch_stage(d, ring[(head + 2) % 3], len[(head + 2) % 3], 1);
+		if (len[(head + 1) % 3]) {
+			feed_chunk(d, ring[(head + 1) % 3], len[(head + 1) % 3]);
+			len[(head + 1) % 3] = 0;
+		}
+		head = (head + 1) % 3;
+	}
+	/* drain: oldest (head) first, then the newer one */
+	for (unsigned k = 0; k < 3; k++) {
+		unsigned r = (head + k) % 3;
+
+		if (len[r])
+			feed_chunk(d, ring[r], len[r]);
 	}
 }
 
