@@ -52,6 +52,9 @@ struct db_ops {
 	void (*reset)(struct db_stmt *st);
 	/* The last error text of the connection. */
 	const char *(*errmsg)(struct db *db);
+	/* Incidents whose counters one UPDATE statement writes at an ingest
+	 * commit: 1, or 64 with a CASE over an IN list (see rules.c). */
+	int update_rows;
 	/* Ordered schema migrations; migrations[i] takes version i to i + 1. */
 	const char *const *migrations;
 	size_t nmigrations;

@@ -364,6 +364,7 @@ static const char *pg_errmsg(struct db *db)
 static const char *const pg_migrations[] = {
 	DESK_SCHEMA_V1("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION"),
 	DESK_SCHEMA_V2,
+	DESK_SCHEMA_V3_PG,
 };
 
 static const char *const pg_schemes[] = { "postgresql://", "postgres://", NULL };
@@ -388,6 +389,7 @@ const struct db_ops desk_pg_ops = {
 	.changes = pg_changes,
 	.reset = pg_reset,
 	.errmsg = pg_errmsg,
+	.update_rows = 1,
 	.migrations = pg_migrations,
 	.nmigrations = sizeof(pg_migrations) / sizeof(pg_migrations[0]),
 };

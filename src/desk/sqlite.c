@@ -218,6 +218,7 @@ static const char *sq_errmsg(struct db *db)
 static const char *const sq_migrations[] = {
 	DESK_SCHEMA_V1("INTEGER PRIMARY KEY AUTOINCREMENT", "REAL"),
 	DESK_SCHEMA_V2,
+	DESK_SCHEMA_V3_SQLITE,
 };
 
 static const char *const sq_schemes[] = { "sqlite:", NULL };
@@ -242,6 +243,7 @@ const struct db_ops desk_sqlite_ops = {
 	.changes = sq_changes,
 	.reset = sq_reset,
 	.errmsg = sq_errmsg,
+	.update_rows = 64,
 	.migrations = sq_migrations,
 	.nmigrations = sizeof(sq_migrations) / sizeof(sq_migrations[0]),
 };
