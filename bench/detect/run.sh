@@ -22,7 +22,7 @@ for s in 1 10; do
 		/usr/bin/time -v "$bin" -n "$n" -s "$s" >"$out.run" 2>"$out.time"
 		rate=$(awk '/^detect_rate/ {print $2}' "$out.run")
 		rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$out.time")
-		ovf=$(awk '/^events/ {print $6}' "$out.run")
+		ovf=$(awk '/^events / {print $6}' "$out.run")
 		echo "sampling 1:$s run $i: $rate M flows/s, peak RSS $rss MiB, overflow $ovf"
 		echo "$rate $rss" >>"$out"
 		i=$((i + 1))

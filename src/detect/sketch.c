@@ -22,14 +22,20 @@
 #define BIG_MIN ((size_t)1 << 20)
 #define HUGE_PAGE ((size_t)2 << 20)
 
-/* Zeroed memory of n bytes; from detect_big_free(p, n) only. */
+/* Zeroed, at least 64-byte aligned memory of n bytes; free with big_free(p, n). */
 static void *big_alloc(size_t n)
 {
 	size_t len, head;
 	uint8_t *p;
 
-	if (n < BIG_MIN)
-		return calloc(1, n);
+	if (n < BIG_MIN) {
+		/* cache-line aligned: table entries are declared _Alignas(64) */
+		len = (n + 63) & ~(size_t)63;
+		p = aligned_alloc(64, len ? len : 64);
+		if (p)
+			memset(p, 0, len);
+		return p;
+	}
 	len = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
