@@ -1,7 +1,8 @@
 /*
  * block.c - a block as the reader hands it out: its columns are read
  * (one pread each), checked against their CRC32C, decompressed and decoded
- * only when first asked for, into buffers kept across blocks. Also the public
+ * only when first asked for, into buffers kept across blocks; the check of a
+ * block's address filter against the hosts a reader wants. Also the public
  * store_block_* accessors.
  */
 #include "store/store_int.h"
@@ -240,6 +241,27 @@ const void *blk_col(struct store_block *b, enum flow_col c)
 	}
 	b->done |= 1ull << c;
 	return b->col[c];
+}
+
+int blk_filter_check(int fd, uint64_t off, const struct blk_hdr *h, const struct vaddr *hosts,
+		     size_t n, uint8_t **buf, size_t *cap, uint64_t *bytes)
+{
+	const struct col_ent *e = &h->col[COL_FILTER];
+	uint32_t words;
+	int err;
+
+	if (e->clen == 0)
+		return 1;
+	if ((err = grow(buf, cap, e->clen)) || (err = store_pread(fd, *buf, e->clen, off + e->off)))
+		return err == VIGIL_ESHORT ? VIGIL_ECHECKSUM : err;
+	*bytes += e->clen;
+	if (store_crc32c(0, *buf, e->clen) != e->crc)
+		return VIGIL_ECHECKSUM;
+	words = e->clen / 8;
+	for (size_t i = 0; i < n; i++)
+		if (bloom_has(*buf, words, e->width, &hosts[i]))
+			return 1;
+	return 0;
 }
 
 size_t store_block_rows(const struct store_block *b) { return b->h.rows; }

@@ -119,6 +119,8 @@ struct vctx {
 	void *ctx;
 	uint64_t rows;
 	int64_t min_first, max_last;
+	uint8_t *fbuf; /* a block's address filter */
+	size_t fcap;
 };
 
 static void check_block(struct vctx *v, uint64_t off, const struct blk_hdr *h)
@@ -129,6 +131,17 @@ static void check_block(struct vctx *v, uint64_t off, const struct blk_hdr *h)
 	if (h->max_last > v->max_last)
 		v->max_last = h->max_last;
 	if (v->verify) {
+		uint64_t nread = 0;
+		struct vaddr none;
+
+		memset(&none, 0, sizeof(none));
+		if (blk_filter_check(v->fd, off, h, &none, 0, &v->fbuf, &v->fcap, &nread) < 0) {
+			if (v->badfn)
+				v->badfn(v->ctx, v->path, v->nblk, off, "address filter fails its checksum");
+			v->bad++;
+			v->nblk++;
+			return;
+		}
 		blk_reset(&v->blk, v->fd, off, h);
 		for (int c = 0; c < FLOW_NCOLS; c++) {
 			if (!blk_col(&v->blk, (enum flow_col)c)) {
@@ -200,7 +213,7 @@ static int scan_one(const char *path, bool verify, struct vctx *v, struct store_
 			}
 			if (store_pread(v->fd, b, BLK_HDR_LEN, f.blocks[i].off) ||
 			    blk_hdr_get(b, BLK_HDR_LEN, &h) ||
-			    f.blocks[i].off + BLK_HDR_LEN + h.payload_len > foff) {
+			    f.blocks[i].off + h.hdr_len + h.payload_len > foff) {
 				if (v->badfn)
 					v->badfn(v->ctx, path, i, f.blocks[i].off, "block header damaged");
 				v->bad++;
@@ -257,6 +270,7 @@ int store_scan(const char *dir, int verify, int (*fn)(void *ctx, const struct st
 			err = fn(ctx, &si);
 	}
 	blk_release(&v.blk);
+	free(v.fbuf);
 	seg_list_free(&l);
 	return err;
 }

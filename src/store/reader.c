@@ -1,7 +1,8 @@
 /*
  * reader.c - the store's reader: lists the segment files in time order,
  * skips whole segments by their footer (time span, Bloom address index) and
- * blocks by their time span, and yields the rest block by block. A segment
+ * blocks by their time span and their own address filter, and yields the
+ * rest block by block. A segment
  * still being written (or whose footer is damaged) is walked block by block
  * up to its torn tail. Torn tails and damaged blocks are counted, never
  * returned and never an error.
@@ -38,6 +39,8 @@ struct store_reader {
 	bool blk_live;
 	struct flow *rows;
 	size_t rowcap;
+	uint8_t *fbuf; /* a block's address filter */
+	size_t fcap;
 	struct store_reader_stats st;
 };
 
@@ -221,12 +224,13 @@ int store_reader_next_block(struct store_reader *r, struct store_block **b)
 				continue;
 			}
 			off = d->off;
+			/* a version-1 header is shorter: its payload follows, and the footer */
 			if (store_pread(r->fd, hb, BLK_HDR_LEN, off) || blk_hdr_get(hb, BLK_HDR_LEN, &h) ||
-			    off + BLK_HDR_LEN + h.payload_len > r->data_end || h.rows != d->rows) {
+			    off + h.hdr_len + h.payload_len > r->data_end || h.rows != d->rows) {
 				r->st.bad_blocks++;
 				continue;
 			}
-			r->st.bytes_read += BLK_HDR_LEN;
+			r->st.bytes_read += h.hdr_len;
 		} else {
 			if (r->next_blk >= r->nscan) {
 				seg_done(r);
@@ -236,6 +240,17 @@ int store_reader_next_block(struct store_reader *r, struct store_block **b)
 			h = r->scan[r->next_blk].h;
 			r->next_blk++;
 			if (!overlaps(r, h.min_first, h.max_last)) {
+				r->st.blocks_skipped++;
+				continue;
+			}
+		}
+		if (r->hosts) {
+			/* a damaged filter skips nothing: the columns have their own CRCs */
+			err = blk_filter_check(r->fd, off, &h, r->hosts, r->nhosts, &r->fbuf, &r->fcap,
+					       &r->st.bytes_read);
+			if (err == VIGIL_ENOMEM || err == VIGIL_EIO)
+				return err;
+			if (err == 0) {
 				r->st.blocks_skipped++;
 				continue;
 			}
@@ -331,5 +346,6 @@ void store_reader_close(struct store_reader *r)
 	free(r->scan);
 	free(r->rows);
 	free(r->hosts);
+	free(r->fbuf);
 	free(r);
 }

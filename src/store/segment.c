@@ -61,7 +61,7 @@ int seg_hdr_get(const uint8_t *p, size_t len, struct seg_hdr *h)
 	if (get_u32le(p + 60) != store_crc32c(0, p, 60))
 		return VIGIL_ECHECKSUM;
 	h->version = (uint16_t)(p[8] | p[9] << 8);
-	if (h->version != SEG_VERSION || (p[10] | p[11] << 8) != SEG_HDR_LEN)
+	if (h->version < SEG_VERSION_MIN || h->version > SEG_VERSION || (p[10] | p[11] << 8) != SEG_HDR_LEN)
 		return VIGIL_EUNSUPPORTED;
 	h->codec = p[12];
 	h->level = p[13];
@@ -84,8 +84,8 @@ void blk_hdr_put(uint8_t out[BLK_HDR_LEN], const struct blk_hdr *h)
 	put_u32le(out + 12, h->rows);
 	put_u64le(out + 16, (uint64_t)h->min_first);
 	put_u64le(out + 24, (uint64_t)h->max_last);
-	out[32] = BLK_NCOLS;
-	for (int c = 0; c < BLK_NCOLS; c++, p += BLK_COLENT) {
+	out[32] = BLK_NENT;
+	for (int c = 0; c < BLK_NENT; c++, p += BLK_COLENT) {
 		const struct col_ent *e = &h->col[c];
 
 		p[0] = e->enc;
@@ -102,20 +102,25 @@ void blk_hdr_put(uint8_t out[BLK_HDR_LEN], const struct blk_hdr *h)
 int blk_hdr_get(const uint8_t *p, size_t len, struct blk_hdr *h)
 {
 	struct rd r;
-	uint32_t magic, crc;
+	uint32_t magic, crc, hl;
 	uint8_t ncols = 0, u8 = 0;
-	uint64_t off = BLK_HDR_LEN;
+	uint64_t off;
+	int nent;
 
 	if (len < 8)
 		return VIGIL_ESHORT;
-	if (get_u32le(p) != BLK_MAGIC || get_u32le(p + 4) != BLK_HDR_LEN)
+	hl = get_u32le(p + 4);
+	if (get_u32le(p) != BLK_MAGIC || (hl != BLK_HDR_LEN && hl != BLK_HDR_LEN_V1))
 		return VIGIL_EFORMAT;
-	if (len < BLK_HDR_LEN)
+	if (len < hl)
 		return VIGIL_ESHORT;
-	crc = get_u32le(p + BLK_HDR_LEN - 4);
-	if (crc != store_crc32c(0, p, BLK_HDR_LEN - 4))
+	crc = get_u32le(p + hl - 4);
+	if (crc != store_crc32c(0, p, hl - 4))
 		return VIGIL_ECHECKSUM;
-	rd_init(&r, p, BLK_HDR_LEN - 4);
+	memset(h, 0, sizeof(*h));
+	nent = hl == BLK_HDR_LEN ? BLK_NENT : BLK_NCOLS;
+	off = hl;
+	rd_init(&r, p, hl - 4);
 	rdle_u32(&r, &magic);
 	rdle_u32(&r, &h->hdr_len);
 	rdle_u32(&r, &h->payload_len);
@@ -124,9 +129,9 @@ int blk_hdr_get(const uint8_t *p, size_t len, struct blk_hdr *h)
 	rdle_i64(&r, &h->max_last);
 	rdle_u8(&r, &ncols);
 	rd_skip(&r, 3);
-	if (ncols != BLK_NCOLS || h->rows == 0 || h->rows > STORE_MAX_ROWS)
+	if (ncols != nent || h->rows == 0 || h->rows > STORE_MAX_ROWS)
 		return VIGIL_EFORMAT;
-	for (int c = 0; c < BLK_NCOLS; c++) {
+	for (int c = 0; c < nent; c++) {
 		struct col_ent *e = &h->col[c];
 
 		rdle_u8(&r, &e->enc);
@@ -139,17 +144,33 @@ int blk_hdr_get(const uint8_t *p, size_t len, struct blk_hdr *h)
 		rdle_u32(&r, &e->crc);
 		e->off = off;
 		off += e->clen;
-		if (e->rlen > store_col_raw_max(h->rows))
+		if (c == COL_FILTER) {
+			/* empty, or a raw Bloom filter of whole words, k hashes */
+			if (e->clen && (e->enc != ENC_BLOOM || e->codec != STORE_NONE ||
+					e->rlen != e->clen || e->clen % 8 || e->width == 0 ||
+					e->width > 16 ||
+					e->clen / 8 > STORE_BLK_BLOOM_MAX_WORDS(h->rows)))
+				return VIGIL_EFORMAT;
+		} else if (e->rlen > store_col_raw_max(h->rows)) {
 			return VIGIL_EFORMAT;
+		}
 	}
-	if (off - BLK_HDR_LEN != h->payload_len)
+	if (off - hl != h->payload_len)
 		return VIGIL_EFORMAT;
 	return 0;
 }
 
 /* ---- Bloom filter ---- */
 
-static void addr_hash2(const struct vaddr *a, uint64_t *h1, uint64_t *h2)
+/* The second hash, derived from the first. */
+static uint64_t bloom_h2(uint64_t h)
+{
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	return h | 1;
+}
+
+void bloom_hash(const struct vaddr *a, uint64_t *h1, uint64_t *h2)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
@@ -161,16 +182,25 @@ static void addr_hash2(const struct vaddr *a, uint64_t *h1, uint64_t *h2)
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
 	*h1 = h;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	*h2 = h | 1;
+	*h2 = bloom_h2(h);
 }
 
 void bloom_add(uint8_t *bits, uint32_t words, uint32_t k, const struct vaddr *a)
 {
 	uint64_t h1, h2, m = (uint64_t)words * 64;
 
-	addr_hash2(a, &h1, &h2);
+	bloom_hash(a, &h1, &h2);
+	for (uint32_t i = 0; i < k; i++) {
+		uint64_t b = (h1 + i * h2) % m;
+
+		bits[b >> 3] |= (uint8_t)(1u << (b & 7));
+	}
+}
+
+void bloom_add_hash(uint8_t *bits, uint32_t words, uint32_t k, uint64_t h1)
+{
+	uint64_t m = (uint64_t)words * 64, h2 = bloom_h2(h1);
+
 	for (uint32_t i = 0; i < k; i++) {
 		uint64_t b = (h1 + i * h2) % m;
 
@@ -184,7 +214,7 @@ bool bloom_has(const uint8_t *bits, uint32_t words, uint32_t k, const struct vad
 
 	if (m == 0)
 		return true;
-	addr_hash2(a, &h1, &h2);
+	bloom_hash(a, &h1, &h2);
 	for (uint32_t i = 0; i < k; i++) {
 		uint64_t b = (h1 + i * h2) % m;
 
@@ -361,7 +391,7 @@ static int resync(int fd, uint64_t from, uint64_t fsize, uint64_t *found)
 			if (buf[i] != 'V' || n - i < 8 || get_u32le(buf + i) != BLK_MAGIC)
 				continue;
 			if (blk_hdr_get(buf + i, n - i, &h) == 0 &&
-			    base + i + BLK_HDR_LEN + h.payload_len <= fsize) {
+			    base + i + h.hdr_len + h.payload_len <= fsize) {
 				*found = base + i;
 				err = 0;
 				goto out;
@@ -394,10 +424,10 @@ int seg_scan(int fd, uint64_t fsize, int (*fn)(void *ctx, uint64_t off, const st
 		if (n >= 4 && get_u32le(hb) == FTR_MAGIC)
 			return 0;
 		rc = blk_hdr_get(hb, n, &h);
-		if (rc == 0 && off + BLK_HDR_LEN + h.payload_len <= fsize) {
+		if (rc == 0 && off + h.hdr_len + h.payload_len <= fsize) {
 			if (fn && (err = fn(ctx, off, &h)) != 0)
 				return err;
-			off += BLK_HDR_LEN + (uint64_t)h.payload_len;
+			off += h.hdr_len + (uint64_t)h.payload_len;
 			*end = off;
 			continue;
 		}

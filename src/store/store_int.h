@@ -19,7 +19,8 @@
 #include "util/rd.h"
 
 #define SEG_MAGIC "VIGILSEG"
-#define SEG_VERSION 1
+#define SEG_VERSION 2     /* written; 1 (blocks without a filter) is still read */
+#define SEG_VERSION_MIN 1
 #define SEG_HDR_LEN 64
 #define BLK_MAGIC 0x4b4c4256u /* "VBLK" little-endian */
 #define FTR_MAGIC 0x52544656u /* "VFTR" */
@@ -29,7 +30,12 @@
 /* Stored columns of a block: the flow columns plus the reverse-pair column. */
 #define COL_PEER FLOW_NCOLS
 #define BLK_NCOLS (FLOW_NCOLS + 1)
-#define BLK_HDR_LEN (BLK_FIXED + BLK_NCOLS * BLK_COLENT + 4)
+/* Version 2 blocks add one entry after the columns: the block's address
+ * filter (a Bloom filter of its SRC and DST addresses), the last payload part. */
+#define COL_FILTER BLK_NCOLS
+#define BLK_NENT (BLK_NCOLS + 1)
+#define BLK_HDR_LEN (BLK_FIXED + BLK_NENT * BLK_COLENT + 4)  /* version 2: 520 */
+#define BLK_HDR_LEN_V1 (BLK_FIXED + BLK_NCOLS * BLK_COLENT + 4) /* version 1: 504 */
 #define TRAILER_LEN 24
 #define FTR_FIXED 56
 #define FTR_DIRENT 32
@@ -38,6 +44,10 @@
 #define STORE_MAX_BLOCKS (1u << 24)     /* blocks per segment cap */
 #define STORE_MAX_BLOOM_WORDS (1u << 24) /* Bloom filter at most 128 MiB */
 #define STORE_BLOOM_BITS_PER_KEY 8      /* with k = 6: about 2% false positives */
+#define STORE_BLK_BLOOM_BITS 8          /* per distinct address of a block */
+#define STORE_BLK_BLOOM_K 6
+/* A block's filter is at most this many 64-bit words (2 addresses a row). */
+#define STORE_BLK_BLOOM_MAX_WORDS(rows) ((2 * (uint64_t)(rows) * STORE_BLK_BLOOM_BITS + 63) / 64 + 1)
 #define STORE_MAX_INDEX_KEYS (8u << 20) /* distinct addresses tracked per segment */
 
 /* Column encodings (per block, per column). */
@@ -47,6 +57,7 @@ enum col_enc {
 	ENC_FIXED = 3,  /* fixed width, byte planes (shuffled) */
 	ENC_V4 = 4,     /* addresses, all IPv4: 4 bytes each, byte planes */
 	ENC_MIX = 5,    /* addresses, mixed: IPv6-row bitmap, IPv4 planes, IPv6 planes */
+	ENC_BLOOM = 6,  /* the block's address filter (entry COL_FILTER, width = k) */
 };
 
 enum col_kind { K_FIRST, K_LAST, K_ADDR, K_U64, K_U32, K_U16, K_U8 };
@@ -68,9 +79,9 @@ struct col_ent {
 };
 
 struct blk_hdr {
-	uint32_t hdr_len, payload_len, rows;
+	uint32_t hdr_len, payload_len, rows; /* hdr_len: BLK_HDR_LEN or BLK_HDR_LEN_V1 */
 	int64_t min_first, max_last;
-	struct col_ent col[BLK_NCOLS];
+	struct col_ent col[BLK_NENT]; /* col[COL_FILTER].clen 0: no filter (version 1) */
 };
 
 struct seg_hdr {
@@ -239,9 +250,21 @@ int footer_build(const struct seg_footer *f, uint64_t footer_off, uint8_t **out,
 int footer_read(int fd, uint64_t fsize, struct seg_footer *f, uint64_t *footer_off);
 void footer_free(struct seg_footer *f);
 
-/* Bloom filter over addresses. */
+/* Bloom filter over addresses (the segment's index and each block's filter). */
 void bloom_add(uint8_t *bits, uint32_t words, uint32_t k, const struct vaddr *a);
 bool bloom_has(const uint8_t *bits, uint32_t words, uint32_t k, const struct vaddr *a);
+/* The two hashes bloom_add uses (h2 is a function of h1), and bloom_add
+ * from h1 alone (so a writer can deduplicate addresses by h1). */
+void bloom_hash(const struct vaddr *a, uint64_t *h1, uint64_t *h2);
+void bloom_add_hash(uint8_t *bits, uint32_t words, uint32_t k, uint64_t h1);
+/*
+ * Does block b (header read, fd set) possibly hold one of hosts[0..n)?
+ * Reads its filter (one pread, added to *bytes) and checks its CRC. 1: maybe
+ * (also when the block has no filter), 0: certainly not, VIGIL_ECHECKSUM:
+ * the filter is damaged, VIGIL_ENOMEM / VIGIL_EIO.
+ */
+int blk_filter_check(int fd, uint64_t off, const struct blk_hdr *h, const struct vaddr *hosts,
+		     size_t n, uint8_t **buf, size_t *cap, uint64_t *bytes);
 
 /*
  * Scan the blocks of a segment from the first block on, as a reader does for

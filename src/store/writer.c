@@ -285,6 +285,8 @@ struct store_writer {
 	struct wsort ws;
 	int32_t *peer;
 	const struct vaddr **cand; /* addresses for the segment's set */
+	uint64_t *fset; /* the block's distinct address hashes (open addressing, 0 free) */
+	size_t fset_cap;
 	size_t nrows;
 	int64_t now_ms, block_started_ms;
 	uint8_t *raw, *out;
@@ -454,6 +456,66 @@ static void relate_all(struct store_writer *w, int64_t max_last, bool undo)
 	}
 }
 
+/*
+ * The block's address filter at out: a Bloom filter of the distinct SRC and
+ * DST addresses of its n rows (sorted, with peers: a ref row's addresses are
+ * its partner's), STORE_BLK_BLOOM_BITS bits per address. Sets e; returns
+ * the bytes written (at most 8 * STORE_BLK_BLOOM_MAX_WORDS(n)).
+ */
+static size_t block_filter(struct store_writer *w, size_t n, uint8_t *out, struct col_ent *e)
+{
+	size_t cap = 16, keys = 0;
+	uint64_t words;
+	bool zero = false;
+
+	while (cap < 4 * n)
+		cap <<= 1; /* at most 2n addresses: load factor <= 1/2 */
+	memset(w->fset, 0, cap * sizeof(*w->fset));
+	for (size_t i = 0; i < n; i++) {
+		const struct vaddr *a[2] = { &w->rows[i].src, &w->rows[i].dst };
+
+		if (w->peer[i])
+			continue;
+		for (int j = 0; j < 2; j++) {
+			uint64_t h1, h2;
+			size_t slot;
+
+			if (i && addr_eq_fast(a[j], j ? &w->rows[i - 1].dst : &w->rows[i - 1].src) &&
+			    !w->peer[i - 1])
+				continue; /* sorted rows repeat the lower address */
+			bloom_hash(a[j], &h1, &h2);
+			if (h1 == 0) {
+				keys += !zero;
+				zero = true;
+				continue;
+			}
+			for (slot = h1 & (cap - 1); w->fset[slot] && w->fset[slot] != h1;
+			     slot = (slot + 1) & (cap - 1))
+				;
+			if (!w->fset[slot]) {
+				w->fset[slot] = h1;
+				keys++;
+			}
+		}
+	}
+	words = (keys * STORE_BLK_BLOOM_BITS + 63) / 64;
+	if (words == 0)
+		words = 1;
+	memset(out, 0, words * 8);
+	for (size_t i = 0; i < cap; i++)
+		if (w->fset[i])
+			bloom_add_hash(out, (uint32_t)words, STORE_BLK_BLOOM_K, w->fset[i]);
+	if (zero)
+		bloom_add_hash(out, (uint32_t)words, STORE_BLK_BLOOM_K, 0);
+	e->enc = ENC_BLOOM;
+	e->codec = STORE_NONE;
+	e->width = STORE_BLK_BLOOM_K;
+	e->flags = 0;
+	e->clen = e->rlen = (uint32_t)(words * 8);
+	e->crc = store_crc32c(0, out, e->clen);
+	return e->clen;
+}
+
 /* Encode, compress and write the block in progress; make it durable. */
 static int finish_block(struct store_writer *w)
 {
@@ -508,6 +570,8 @@ static int finish_block(struct store_writer *w)
 		pos += e->clen;
 	}
 	relate_all(w, h.max_last, true);
+	/* the filter is the last part of the payload: same write, own CRC */
+	pos += block_filter(w, n, w->out + pos, &h.col[COL_FILTER]);
 	h.payload_len = (uint32_t)(pos - BLK_HDR_LEN);
 	blk_hdr_put(w->out, &h);
 	if (w->fd < 0 && (err = seg_create(w)))
@@ -612,11 +676,15 @@ int store_writer_open(const char *dir, const struct store_opts *opts, struct sto
 	w->peer = malloc(w->o.block_rows * sizeof(*w->peer));
 	w->cand = malloc(2 * w->o.block_rows * sizeof(*w->cand));
 	w->raw = malloc(store_col_raw_max(w->o.block_rows));
-	w->out_cap = BLK_HDR_LEN + BLK_NCOLS * store_codec_bound(w->o.codec, store_col_raw_max(w->o.block_rows));
+	w->out_cap = BLK_HDR_LEN + BLK_NCOLS * store_codec_bound(w->o.codec, store_col_raw_max(w->o.block_rows)) +
+		     8 * STORE_BLK_BLOOM_MAX_WORDS(w->o.block_rows);
 	w->out = malloc(w->out_cap);
+	for (w->fset_cap = 16; w->fset_cap < 4 * (size_t)w->o.block_rows; w->fset_cap <<= 1)
+		;
+	w->fset = malloc(w->fset_cap * sizeof(*w->fset));
 	w->cctx = store_cctx_new();
 	if (!w->rows || !w->rows2 || !w->base || wsort_init(&w->ws, w->o.block_rows) || !w->peer || !w->cand ||
-	    !w->raw || !w->out || !w->cctx) {
+	    !w->raw || !w->out || !w->fset || !w->cctx) {
 		err = VIGIL_ENOMEM;
 		goto out;
 	}
@@ -704,6 +772,7 @@ int store_writer_close(struct store_writer *w)
 	wsort_free(&w->ws);
 	free(w->peer);
 	free(w->cand);
+	free(w->fset);
 	free(w->raw);
 	free(w->out);
 	free(w->dir);
