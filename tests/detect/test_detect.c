@@ -240,6 +240,68 @@ static void test_lists(void **state)
 	intel_set_free(set);
 }
 
+/* The constituency's fast path works on /16 blocks: a network that covers only
+ * part of a /16 must still tell its own hosts from their neighbours. */
+static void test_partial_block(void **state)
+{
+	static const char *const kv[] = { "network", "172.16.128.0/17", NULL };
+	struct sink s = { .n = 0 };
+	struct detect *d = mk(&s, kv);
+	struct intel_set *set = intel_set_new();
+	struct vprefix p;
+	struct flow f[2];
+
+	(void)state;
+	prefix_parse("192.0.2.66", &p);
+	intel_add(set, "feodo", INTEL_CC, &p, 8080, "Testbot");
+	intel_build(set);
+	detect_set_intel(d, set);
+	f[0] = fl("172.16.200.5", "192.0.2.66", 41000, 8080, 6, 0x1b, 5, 400, T0);
+	f[1] = fl("172.16.5.5", "192.0.2.66", 41001, 8080, 6, 0x1b, 5, 400, T0 + 1);
+	detect_feed(d, f, 2);
+	detect_flush(d);
+	assert_non_null(find(&s, "cc", "172.16.200.5"));
+	assert_null(find(&s, "cc", "172.16.5.5")); /* same /16, not ours */
+	detect_free(d);
+	intel_set_free(set);
+}
+
+/* The threat lists' /24 filter in front of the LPM: entries that start or end
+ * inside a /24, or span several, are found at their edges and not beyond. */
+static void test_list_edges(void **state)
+{
+	struct intel_set *set = intel_set_new();
+	struct vprefix p;
+	struct vaddr a;
+	static const struct {
+		const char *addr;
+		int listed;
+	} probe[] = {
+		{ "198.51.95.255", 0 }, { "198.51.96.0", 1 },   { "198.51.103.7", 1 },
+		{ "198.51.111.255", 1 }, { "198.51.112.0", 0 }, { "203.0.113.127", 0 },
+		{ "203.0.113.128", 1 },  { "203.0.113.255", 1 }, { "203.0.114.0", 0 },
+		{ "192.0.2.66", 1 },     { "192.0.2.65", 0 },    { "192.0.2.67", 0 },
+	};
+
+	(void)state;
+	prefix_parse("198.51.96.0/20", &p);
+	intel_add(set, "et", INTEL_BLOCKLIST, &p, -1, NULL);
+	prefix_parse("203.0.113.128/25", &p);
+	intel_add(set, "et", INTEL_BLOCKLIST, &p, -1, NULL);
+	prefix_parse("192.0.2.66", &p);
+	intel_add(set, "feodo", INTEL_CC, &p, 8080, NULL);
+	assert_int_equal(intel_build(set), 0);
+	for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+		assert_int_equal(addr_parse(probe[i].addr, &a), 0);
+		if (probe[i].listed)
+			assert_non_null(intel_lookup(set, &a));
+		else
+			assert_null(intel_lookup(set, &a));
+		assert_true((intel_lookup_v4(set, addr_v4(&a)) != NULL) == probe[i].listed);
+	}
+	intel_set_free(set);
+}
+
 static void test_windows(void **state)
 {
 	static const char *const w[] = { "window", "10m", NULL };
@@ -505,6 +567,8 @@ int main(void)
 		cmocka_unit_test(test_needs_network), cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_scan_sampled),  cmocka_unit_test(test_allow_and_cap),
 		cmocka_unit_test(test_portscan_inbound), cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_partial_block),
+		cmocka_unit_test(test_list_edges),
 		cmocka_unit_test(test_windows),       cmocka_unit_test(test_dos),
 		cmocka_unit_test(test_score),         cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_distinct),
