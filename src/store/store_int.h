@@ -44,8 +44,9 @@
 #define STORE_MAX_BLOCKS (1u << 24)     /* blocks per segment cap */
 #define STORE_MAX_BLOOM_WORDS (1u << 24) /* Bloom filter at most 128 MiB */
 #define STORE_BLOOM_BITS_PER_KEY 8      /* with k = 6: about 2% false positives */
-#define STORE_BLK_BLOOM_BITS 8          /* per distinct address of a block */
-#define STORE_BLK_BLOOM_K 6
+#define STORE_BLK_BLOOM_BITS 6          /* per distinct address of a block: with k = 4, */
+                                        /* about 5.6% false positives (8 bits: 2%, +1/3 bytes) */
+#define STORE_BLK_BLOOM_K 4
 /* A block's filter is at most this many 64-bit words (2 addresses a row). */
 #define STORE_BLK_BLOOM_MAX_WORDS(rows) ((2 * (uint64_t)(rows) * STORE_BLK_BLOOM_BITS + 63) / 64 + 1)
 #define STORE_MAX_INDEX_KEYS (8u << 20) /* distinct addresses tracked per segment */
