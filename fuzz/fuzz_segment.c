@@ -95,11 +95,17 @@ static void fix_crcs(uint8_t *p, size_t size)
 	if (size < SEG_HDR_LEN)
 		return;
 	put_u32le(p + 60, store_crc32c(0, p, 60));
-	while (off + BLK_HDR_LEN <= size && get_u32le(p + off) == BLK_MAGIC) {
+	/* a block header says its own length: 520 (format 2, with the address
+	 * filter entry) or 504 (format 1) */
+	while (off + 8 <= size && get_u32le(p + off) == BLK_MAGIC) {
 		uint8_t *h = p + off;
-		uint64_t pos = off + BLK_HDR_LEN;
+		uint32_t hl = get_u32le(h + 4);
+		int nent = hl == BLK_HDR_LEN ? BLK_NENT : BLK_NCOLS;
+		uint64_t pos = off + hl;
 
-		for (int c = 0; c < BLK_NCOLS; c++) {
+		if ((hl != BLK_HDR_LEN && hl != BLK_HDR_LEN_V1) || off + hl > size)
+			return;
+		for (int c = 0; c < nent; c++) {
 			uint8_t *e = h + BLK_FIXED + c * BLK_COLENT;
 			uint32_t clen = get_u32le(e + 4);
 
@@ -108,8 +114,8 @@ static void fix_crcs(uint8_t *p, size_t size)
 			put_u32le(e + 12, store_crc32c(0, p + pos, clen));
 			pos += clen;
 		}
-		put_u32le(h + BLK_HDR_LEN - 4, store_crc32c(0, h, BLK_HDR_LEN - 4));
-		off += BLK_HDR_LEN + (size_t)get_u32le(h + 8);
+		put_u32le(h + hl - 4, store_crc32c(0, h, hl - 4));
+		off += hl + (size_t)get_u32le(h + 8);
 		if (off > size)
 			return;
 	}
