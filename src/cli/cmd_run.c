@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,59 @@ static int drain_events(struct run *r)
 	return desk_follow(r->desk, r->events_dir, &r->follow_stop, &r->follow_st, drain_ack, &dr);
 }
 
+/*
+ * Started as root, the collector becomes an unprivileged user once its
+ * sockets are bound. Hand that user what the rest of the run writes: the
+ * event log directory (files are created there at every rotation) and an
+ * SQLite desk with its WAL files. Returns 0 or -1 with a sentence in err.
+ */
+static int hand_over(struct run *r, const char *desk_url, const char *user, char *err,
+		     size_t errlen)
+{
+	char path[PATH_MAX + 8];
+	struct passwd pw, *res = NULL;
+	char pwbuf[4096];
+	struct dirent *de;
+	DIR *dh;
+
+	if (geteuid() != 0)
+		return 0;
+	if (!user[0])
+		user = "nobody";
+	if (strcmp(user, "root") == 0)
+		return 0;
+	if (getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &res) != 0 || !res) {
+		snprintf(err, errlen, "no user '%s' to run as", user);
+		return -1;
+	}
+	if (chown(r->events_dir, pw.pw_uid, pw.pw_gid) < 0) {
+		snprintf(err, errlen, "%.400s: %s", r->events_dir, strerror(errno));
+		return -1;
+	}
+	if ((dh = opendir(r->events_dir))) {
+		while ((de = readdir(dh))) {
+			if (!is_log_name(de->d_name))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", r->events_dir, de->d_name);
+			if (chown(path, pw.pw_uid, pw.pw_gid) < 0)
+				log_warn("run: %s: %s", path, strerror(errno));
+		}
+		closedir(dh);
+	}
+	if (strncmp(desk_url, "sqlite:", 7) == 0) {
+		static const char *const suffix[] = { "", "-wal", "-shm" };
+
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "%s%s", desk_url + 7, suffix[i]);
+			if (chown(path, pw.pw_uid, pw.pw_gid) < 0 && errno != ENOENT) {
+				snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static void *follow_main(void *arg)
 {
 	struct run *r = arg;
@@ -398,6 +452,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "vigil run: %s\n", err);
 		goto out;
 	}
+	if (ncap == 0 && hand_over(&r, desk_url, co.user, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil run: %s\n", err);
+		goto out;
+	}
 	if (collect_drop_privileges(r.col, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vigil run: %s\n", err);
 		goto out;
@@ -441,6 +499,15 @@ int cmd_run(int argc, char **argv)
 			log_error("run: the store refused flows");
 		detect_flush(r.det);
 		flush_events(&r);
+		/* stop the follower, then file what the last window produced */
+		r.follow_stop = 1;
+		pthread_join(follow_thr, NULL);
+		follower = false;
+		if (r.follow_rc < 0 || drain_events(&r) < 0) {
+			fprintf(stderr, "vigil run: desk: could not file every event; "
+					"`vigil incident follow` resumes where it stopped\n");
+			goto out;
+		}
 	}
 	status = 0;
 	goto out;
@@ -451,13 +518,9 @@ usage:
 	fputs(usage_text, stderr);
 	return 2;
 out:
-	if (follower) {
-		/* give the follower a moment to file the last events, then stop it */
-		sleep(1);
+	if (follower) { /* an error before the normal stop */
 		r.follow_stop = 1;
 		pthread_join(follow_thr, NULL);
-		if (r.follow_rc < 0)
-			status = 1;
 	}
 	if (r.col) {
 		struct collect_totals t;
