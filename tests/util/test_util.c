@@ -163,6 +163,46 @@ static void test_lpm_random(void **state)
 	free(ps);
 }
 
+/* lpm_fill_v4 against per-address lookups: each /24 block of a 10.0.0.0/16
+ * range is 0 (no answer), v + 1 (one answer for the whole block) or LPM_NONE
+ * (mixed: look up each address). */
+static void test_lpm_fill_v4(void **state)
+{
+	enum { NBLK = 256 };
+	struct lpm *t = lpm_new();
+	uint32_t *tab = calloc(NBLK, sizeof(uint32_t));
+	uint32_t base = 0x0a000000; /* 10.0.0.0 */
+
+	(void)state;
+	add(t, "10.0.0.0/20", 1);     /* blocks 0..15 whole */
+	add(t, "10.0.5.128/25", 2);   /* block 5 mixed */
+	add(t, "10.0.32.0/24", 3);    /* block 32 exactly */
+	add(t, "10.0.64.7/32", 4);    /* block 64 mixed with nothing around */
+	assert_int_equal(lpm_build(t), 0);
+	assert_int_equal(lpm_fill_v4(t, base, 8, NBLK, tab, 1), 0);
+	for (uint32_t k = 0; k < NBLK; k++) {
+		uint32_t first = lpm_lookup_v4(t, base + (k << 8));
+		int same = 1;
+
+		for (uint32_t i = 1; i < 256; i++)
+			same &= lpm_lookup_v4(t, base + (k << 8) + i) == first;
+		if (same && first == LPM_NONE)
+			assert_int_equal(tab[k], 0);
+		else if (same)
+			assert_int_equal(tab[k], first + 1);
+		else
+			assert_int_equal(tab[k], LPM_NONE);
+	}
+	assert_int_equal(tab[0], 2);        /* value 1 + 1 */
+	assert_int_equal(tab[5], LPM_NONE); /* mixed */
+	assert_int_equal(tab[32], 4);
+	assert_int_equal(tab[64], LPM_NONE);
+	assert_int_equal(tab[100], 0);
+	assert_int_equal(lpm_fill_v4(t, base + 1, 8, NBLK, tab, 1), VIGIL_EINVAL); /* unaligned */
+	free(tab);
+	lpm_free(t);
+}
+
 static void test_event_roundtrip(void **state)
 {
 	struct event e, f;
@@ -205,7 +245,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr),     cmocka_unit_test(test_time),
 		cmocka_unit_test(test_buf_cap),  cmocka_unit_test(test_lpm),
-		cmocka_unit_test(test_lpm_random), cmocka_unit_test(test_event_roundtrip),
+		cmocka_unit_test(test_lpm_random),
+		cmocka_unit_test(test_lpm_fill_v4), cmocka_unit_test(test_event_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
