@@ -113,7 +113,11 @@ static void on_event(void *ctx, const struct event *e)
 static void on_flows(void *ctx, const struct flow *f, size_t n)
 {
 	struct run *r = ctx;
-	const struct intel_set *set = intel_handle_acquire(r->intel);
+	const struct intel_set *set;
+
+	if (!r->det)
+		return;
+	set = intel_handle_acquire(r->intel);
 
 	detect_set_intel(r->det, set);
 	detect_feed(r->det, f, n);
@@ -412,7 +416,12 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "vigil run: cannot load the threat lists named in [intel]\n");
 		goto out;
 	}
-	if ((rc = detect_new(r.cf, on_event, &r, &r.det, err, sizeof(err))) < 0) {
+	/* Without the constituency the detectors cannot tell inbound from
+	 * outbound: collect and store only, and say so. */
+	if (!conf_get(r.cf, "detect", "network", NULL))
+		log_warn("run: no [detect] network in the configuration: collecting and "
+			 "storing only, detectors off");
+	else if ((rc = detect_new(r.cf, on_event, &r, &r.det, err, sizeof(err))) < 0) {
 		fprintf(stderr, "vigil run: detect: %s\n", err);
 		goto out;
 	}
@@ -476,7 +485,8 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "vigil run: the store refused flows (see above)\n");
 			goto out;
 		}
-		detect_flush(r.det);
+		if (r.det)
+			detect_flush(r.det);
 		flush_events(&r);
 		/* file every event of this run, then stop */
 		rc = drain_events(&r);
@@ -497,7 +507,8 @@ int cmd_run(int argc, char **argv)
 		pthread_join(col_thr, NULL);
 		if (collect_finish(r.col) < 0)
 			log_error("run: the store refused flows");
-		detect_flush(r.det);
+		if (r.det)
+			detect_flush(r.det);
 		flush_events(&r);
 		/* stop the follower, then file what the last window produced */
 		r.follow_stop = 1;
@@ -528,10 +539,11 @@ out:
 		collect_get_totals(r.col, &t);
 		collect_stats(r.col, stderr, false);
 	}
-	if (r.det) {
-		struct detect_stats ds;
+	if (r.col) {
+		struct detect_stats ds = { 0 };
 
-		detect_get_stats(r.det, &ds);
+		if (r.det)
+			detect_get_stats(r.det, &ds);
 		fprintf(stderr,
 			"vigil run: %llu flows examined, %llu list hits, %llu events "
 			"(%llu not written); desk: %llu events filed, %llu new incidents, "
