@@ -166,6 +166,10 @@ static inline int rdle_i64(struct rd *r, int64_t *v)
 
 /* crc32c.c: CRC-32C (Castagnoli), crc starts at 0. */
 uint32_t store_crc32c(uint32_t crc, const void *buf, size_t len);
+/* The portable table version (what store_crc32c uses without SSE4.2), and
+ * whether store_crc32c uses the SSE4.2 instruction here (1) or not (0). */
+uint32_t store_crc32c_portable(uint32_t crc, const void *buf, size_t len);
+int store_crc32c_hw(void);
 
 /* colenc.c: codec-level compression. Returns the compressed length or <0. */
 size_t store_codec_bound(enum store_codec codec, size_t n);
