@@ -473,6 +473,105 @@ static int decode_mix(const struct col_ent *e, const uint8_t *raw, size_t n, voi
 	return 0;
 }
 
+/* Fill n elements of esize bytes with v (native order, as struct flow). */
+static void fill_elems(void *dst, size_t n, size_t esize, uint64_t v)
+{
+	if (esize == 8) {
+		uint64_t *o = dst;
+
+		for (size_t i = 0; i < n; i++)
+			o[i] = v;
+	} else if (esize == 4) {
+		uint32_t *o = dst;
+
+		for (size_t i = 0; i < n; i++)
+			o[i] = (uint32_t)v;
+	} else if (esize == 2) {
+		uint16_t *o = dst;
+
+		for (size_t i = 0; i < n; i++)
+			o[i] = (uint16_t)v;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			set_elem(dst, i, esize, v);
+	}
+}
+
+/* One LEB128 varint at raw[*pos]; 0, or -1 when truncated or over 64 bits.
+ * The one-byte case (most values) is tested inline by the loops below. */
+static inline int get_varint_slow(const uint8_t *raw, size_t len, size_t *pos, uint64_t *v)
+{
+	uint64_t x = 0;
+	unsigned shift = 0;
+
+	for (;;) {
+		uint8_t b;
+
+		if (*pos >= len || shift > 63)
+			return -1;
+		b = raw[(*pos)++];
+		x |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			break;
+	}
+	*v = x;
+	return 0;
+}
+
+/* The typed varint column loops: each decodes n values from raw[0..len) into
+ * o and returns the bytes consumed, or -1 on a malformed value. */
+#define VARINT_LOOP(NAME, T, ARG, XFORM)                                               \
+	static long NAME(const uint8_t *raw, size_t len, size_t n, ARG, T *o)         \
+	{                                                                              \
+		size_t pos = 0;                                                        \
+		for (size_t i = 0; i < n; i++) {                                       \
+			uint64_t v;                                                    \
+			if (pos < len && raw[pos] < 0x80)                              \
+				v = raw[pos++];                                        \
+			else if (get_varint_slow(raw, len, &pos, &v))                 \
+				return -1;                                             \
+			XFORM;                                                         \
+		}                                                                      \
+		return (long)pos;                                                      \
+	}
+VARINT_LOOP(dec_last, int64_t, int64_t max_last, o[i] = (int64_t)((uint64_t)max_last - v))
+VARINT_LOOP(dec_first, int64_t, const int64_t *last,
+	    o[i] = (int64_t)((uint64_t)last[i] - unzigzag(v)))
+VARINT_LOOP(dec_u64, uint64_t, int unused, (void)unused; o[i] = v)
+VARINT_LOOP(dec_u32, uint32_t, int unused, (void)unused; if (v > UINT32_MAX) return -1;
+	    o[i] = (uint32_t)v)
+#undef VARINT_LOOP
+
+/* IPv4 byte planes -> IPv4-mapped struct vaddr (16 bytes each): two 64-bit
+ * stores per address on little-endian hosts, bytewise elsewhere. */
+static void dec_v4(const uint8_t *raw, size_t n, void *dst)
+{
+	uint8_t *a = dst;
+	const uint8_t *p0 = raw, *p1 = raw + n, *p2 = raw + 2 * n, *p3 = raw + 3 * n;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t zero = 0;
+
+	for (size_t i = 0; i < n; i++, a += 16) {
+		uint64_t hi = 0xffff0000ull | (uint64_t)p0[i] << 32 | (uint64_t)p1[i] << 40 |
+			      (uint64_t)p2[i] << 48 | (uint64_t)p3[i] << 56;
+
+		memcpy(a, &zero, 8);
+		memcpy(a + 8, &hi, 8);
+	}
+#else
+	for (size_t i = 0; i < n; i++, a += 16) {
+		memset(a, 0, 10);
+		a[10] = a[11] = 0xff;
+		a[12] = p0[i];
+		a[13] = p1[i];
+		a[14] = p2[i];
+		a[15] = p3[i];
+	}
+#endif
+}
+
 int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *raw, size_t n,
 		     int64_t max_last, const int64_t *last, void *dst)
 {
@@ -489,8 +588,7 @@ int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *ra
 
 			for (size_t j = 0; j < d->esize; j++)
 				v |= (uint64_t)raw[j] << (8 * j);
-			for (size_t i = 0; i < n; i++)
-				set_elem(dst, i, d->esize, v);
+			fill_elems(dst, n, d->esize, v);
 		}
 		return 0;
 	}
@@ -499,39 +597,20 @@ int store_col_decode(enum flow_col c, const struct col_ent *e, const uint8_t *ra
 	case K_LAST:
 	case K_U64:
 	case K_U32: {
-		size_t pos = 0;
+		long r;
 
 		if (e->enc != ENC_VARINT)
 			return VIGIL_EFORMAT;
-		for (size_t i = 0; i < n; i++) {
-			uint64_t v = 0;
-			unsigned shift = 0;
-
-			if (pos < e->rlen && raw[pos] < 0x80) { /* one byte: most values */
-				v = raw[pos++];
-				goto got;
-			}
-			for (;;) {
-				uint8_t b;
-
-				if (pos >= e->rlen || shift > 63)
-					return VIGIL_EFORMAT;
-				b = raw[pos++];
-				v |= (uint64_t)(b & 0x7f) << shift;
-				shift += 7;
-				if (!(b & 0x80))
-					break;
-			}
-got:
-			if (d->kind == K_LAST)
-				v = (uint64_t)max_last - v;
-			else if (d->kind == K_FIRST)
-				v = (uint64_t)last[i] - unzigzag(v);
-			else if (d->kind == K_U32 && v > UINT32_MAX)
-				return VIGIL_EFORMAT;
-			set_elem(dst, i, d->esize, v);
-		}
-		return pos == e->rlen ? 0 : VIGIL_EFORMAT;
+		/* one loop per kind: no per-element switch on kind or width */
+		if (d->kind == K_LAST)
+			r = dec_last(raw, e->rlen, n, max_last, dst);
+		else if (d->kind == K_FIRST)
+			r = dec_first(raw, e->rlen, n, last, dst);
+		else if (d->kind == K_U64)
+			r = dec_u64(raw, e->rlen, n, 0, dst);
+		else
+			r = dec_u32(raw, e->rlen, n, 0, dst);
+		return r >= 0 && (size_t)r == e->rlen ? 0 : VIGIL_EFORMAT;
 	}
 	case K_ADDR: {
 		size_t w = e->enc == ENC_V4 ? 4 : 16;
@@ -541,15 +620,15 @@ got:
 
 		if ((e->enc != ENC_V4 && e->enc != ENC_FIXED) || e->width != w || e->rlen != n * w)
 			return VIGIL_EFORMAT;
+		if (w == 4) {
+			dec_v4(raw, n, dst);
+			return 0;
+		}
 		for (size_t i = 0; i < n; i++) {
 			uint8_t *a = (uint8_t *)dst + i * 16;
 
-			if (w == 4) {
-				memset(a, 0, 10);
-				a[10] = a[11] = 0xff;
-			}
 			for (size_t j = 0; j < w; j++)
-				a[16 - w + j] = raw[j * n + i];
+				a[j] = raw[j * n + i];
 		}
 		return 0;
 	}
