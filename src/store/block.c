@@ -198,18 +198,38 @@ static int decode_xor(struct store_block *b, int c)
 		return VIGIL_EFORMAT;
 	x = b->col[c];
 	y = b->col[s];
-	for (size_t i = 0; i < b->h.rows; i++) {
-		size_t j = i + (size_t)(int64_t)b->peer[i];
+	/* j is a base row: its values are final whatever the order. Typed loops
+	 * for the widths the XOR columns have (u32 interfaces and AS, u8). */
+#define XOR_LOOP(T)                                                              \
+	do {                                                                     \
+		T *xt = (T *)(void *)x, *yt = (T *)(void *)y;                    \
+		for (size_t i = 0; i < b->h.rows; i++) {                         \
+			size_t j = i + (size_t)(int64_t)b->peer[i];              \
+			if (!b->peer[i])                                         \
+				continue;                                        \
+			xt[i] ^= yt[j];                                          \
+			if (s != c)                                              \
+				yt[i] ^= xt[j];                                  \
+		}                                                                \
+	} while (0)
+	if (es == 4) {
+		XOR_LOOP(uint32_t);
+	} else if (es == 1) {
+		XOR_LOOP(uint8_t);
+	} else {
+		for (size_t i = 0; i < b->h.rows; i++) {
+			size_t j = i + (size_t)(int64_t)b->peer[i];
 
-		if (!b->peer[i])
-			continue;
-		/* j is a base row: its values are final whatever the order */
-		for (size_t k = 0; k < es; k++) {
-			x[i * es + k] ^= y[j * es + k];
-			if (s != c)
-				y[i * es + k] ^= x[j * es + k];
+			if (!b->peer[i])
+				continue;
+			for (size_t k = 0; k < es; k++) {
+				x[i * es + k] ^= y[j * es + k];
+				if (s != c)
+					y[i * es + k] ^= x[j * es + k];
+			}
 		}
 	}
+#undef XOR_LOOP
 	b->done |= 1ull << c | 1ull << s;
 	return 0;
 }

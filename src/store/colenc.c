@@ -504,6 +504,19 @@ static inline int get_varint_slow(const uint8_t *raw, size_t len, size_t *pos, u
 	uint64_t x = 0;
 	unsigned shift = 0;
 
+	if (len - *pos >= 10) { /* room for the longest varint: no bounds checks */
+		const uint8_t *p = raw + *pos;
+
+		for (unsigned k = 0; k < 10; k++) {
+			x |= (uint64_t)(p[k] & 0x7f) << (7 * k);
+			if (!(p[k] & 0x80)) {
+				*pos += k + 1;
+				*v = x;
+				return 0;
+			}
+		}
+		return -1; /* an 11th byte would shift past 63 bits */
+	}
 	for (;;) {
 		uint8_t b;
 
