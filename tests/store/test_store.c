@@ -5,7 +5,8 @@
  * byte costs exactly its block; per-block address filters skip blocks
  * without the host and never lose its flows; an open segment is recovered
  * by the next writer; retention by age and size; lz4 and uncompressed codecs;
- * the SSE4.2 CRC-32C equals the portable one.
+ * the SSE4.2 CRC-32C equals the portable one; varint columns decode exactly
+ * and reject malformed values on both the checked and unchecked paths.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -668,6 +669,76 @@ static void test_expire(void **state)
 	free(dir);
 }
 
+static size_t t_varint(uint8_t *p, uint64_t v)
+{
+	size_t k = 0;
+
+	while (v >= 0x80) {
+		p[k++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[k++] = (uint8_t)v;
+	return k;
+}
+
+/* Varint columns: values of every length decode exactly whether 10 or more
+ * bytes remain (unchecked path) or fewer (checked path); an overlong varint,
+ * a truncated one, a trailing byte and a u32 column value over 32 bits are
+ * format errors. */
+static void test_varint_decode(void **state)
+{
+	static const uint64_t vals[] = { 0, 127, 128, 300, 1ull << 32, UINT64_MAX, 16384, 1 };
+	const size_t nv = sizeof(vals) / sizeof(vals[0]);
+	uint8_t raw[128];
+	uint64_t out[16];
+	uint32_t o32[4];
+	struct col_ent e = { .enc = ENC_VARINT, .width = 8 };
+	size_t len = 0;
+
+	(void)state;
+	for (size_t i = 0; i < nv; i++)
+		len += t_varint(raw + len, vals[i]);
+	e.rlen = (uint32_t)len;
+	assert_int_equal(store_col_decode(FLOW_COL_PACKETS, &e, raw, nv, 0, NULL, out), 0);
+	for (size_t i = 0; i < nv; i++)
+		assert_true(out[i] == vals[i]);
+	/* the last value alone at the end: 10 bytes, exactly the unchecked size */
+	len = t_varint(raw, UINT64_MAX);
+	e.rlen = (uint32_t)len;
+	assert_int_equal(len, 10);
+	assert_int_equal(store_col_decode(FLOW_COL_BYTES, &e, raw, 1, 0, NULL, out), 0);
+	assert_true(out[0] == UINT64_MAX);
+	/* trailing byte */
+	raw[len] = 0;
+	e.rlen = (uint32_t)len + 1;
+	assert_int_equal(store_col_decode(FLOW_COL_BYTES, &e, raw, 1, 0, NULL, out), VIGIL_EFORMAT);
+	/* overlong: 11 bytes, with and without bytes after it */
+	memset(raw, 0x80, 10);
+	raw[10] = 0x01;
+	memset(raw + 11, 0, 8);
+	for (uint32_t rl = 11; rl <= 19; rl += 8) {
+		e.rlen = rl;
+		assert_int_equal(store_col_decode(FLOW_COL_BYTES, &e, raw, 1 + (rl - 11), 0, NULL, out),
+				 VIGIL_EFORMAT);
+	}
+	/* truncated, fewer than 10 bytes left */
+	raw[0] = 5;
+	raw[1] = 0x80;
+	raw[2] = 0x80;
+	e.rlen = 3;
+	assert_int_equal(store_col_decode(FLOW_COL_BYTES, &e, raw, 2, 0, NULL, out), VIGIL_EFORMAT);
+	/* u32 columns: UINT32_MAX fits, 2^32 does not */
+	e.width = 4;
+	len = t_varint(raw, UINT32_MAX);
+	len += t_varint(raw + len, 7);
+	e.rlen = (uint32_t)len;
+	assert_int_equal(store_col_decode(FLOW_COL_SRC_AS, &e, raw, 2, 0, NULL, o32), 0);
+	assert_true(o32[0] == UINT32_MAX && o32[1] == 7);
+	len = t_varint(raw, 1ull << 32);
+	e.rlen = (uint32_t)len;
+	assert_int_equal(store_col_decode(FLOW_COL_SRC_AS, &e, raw, 1, 0, NULL, o32), VIGIL_EFORMAT);
+}
+
 /* CRC-32C: the known check value, and the SSE4.2 path (when this CPU has
  * it) equal to the portable table version on random buffers at every length
  * 0..300 and offset 0..7 (unaligned heads and tails), whole and chained. */
@@ -715,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_format_v1),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_crc32c),
+		cmocka_unit_test(test_varint_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
