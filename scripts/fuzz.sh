@@ -19,7 +19,7 @@ for t in "$build"/fuzz/fuzz_*; do
 	seeds="fuzz/corpus/${name#fuzz_}"
 	[ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
 	echo "fuzz: $name for ${secs}s"
-	"$t" -max_total_time="$secs" -max_len=65535 -print_final_stats=0 "$corpus" >"$build/$name.log" 2>&1 ||
+	"$t" -max_total_time="$secs" -max_len=65535 -print_final_stats=0 -artifact_prefix="$build/$name-" "$corpus" >"$build/$name.log" 2>&1 ||
 		{ tail -50 "$build/$name.log"; echo "fuzz: $name FAILED" >&2; exit 1; }
 done
 echo "fuzz: all targets ran clean"

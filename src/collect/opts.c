@@ -6,6 +6,7 @@
  */
 #include "collect/collect_int.h"
 #include "util/err.h"
+#include "util/vtime.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -40,28 +41,7 @@ void collect_opts_free(struct collect_opts *o)
 
 int collect_parse_ms(const char *s, int64_t *ms)
 {
-	char *end;
-	double v;
-	double unit = 1000;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || v < 0 || v > 1e12)
-		return VIGIL_EINVAL;
-	if (!strcmp(end, "ms"))
-		unit = 1;
-	else if (!strcmp(end, "") || !strcmp(end, "s"))
-		unit = 1000;
-	else if (!strcmp(end, "m"))
-		unit = 60000;
-	else if (!strcmp(end, "h"))
-		unit = 3600000;
-	else if (!strcmp(end, "d"))
-		unit = 86400000;
-	else
-		return VIGIL_EINVAL;
-	*ms = (int64_t)(v * unit);
-	return 0;
+	return vtime_parse_duration(s, ms) == 0 ? 0 : VIGIL_EINVAL;
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)

@@ -95,7 +95,8 @@ static int get_u64(json_t *o, const char *k, uint64_t *out)
 		return 0;
 	if (json_is_integer(v) && json_integer_value(v) >= 0)
 		*out = (uint64_t)json_integer_value(v);
-	else if (json_is_real(v) && json_real_value(v) >= 0)
+	else if (json_is_real(v) && json_real_value(v) >= 0 &&
+		 json_real_value(v) < 18446744073709551616.0) /* 2^64 */
 		*out = (uint64_t)json_real_value(v);
 	else
 		return -1;

@@ -82,6 +82,8 @@ int vtime_parse(const char *s, int64_t *ms)
 		double v = strtod(p + 1, &end);
 		if (end == p + 1 || *end)
 			return VIGIL_EINVAL;
+		if (!(v > -9.2e15 && v < 9.2e15)) /* the ms must fit an int64 (and NaN fails) */
+			return VIGIL_EINVAL;
 		*ms = (int64_t)(v * 1000.0);
 		return 0;
 	}
@@ -153,9 +155,12 @@ int vtime_parse_duration(const char *s, int64_t *ms)
 	double v = strtod(s, &end);
 	int64_t unit = 1000;
 
-	if (end == s || v < 0)
+	if (end == s || !(v >= 0))
 		return VIGIL_EINVAL;
-	switch (*end) {
+	if (end[0] == 'm' && end[1] == 's') {
+		unit = 1;
+		end++;
+	} else switch (*end) {
 	case '\0': case 's': unit = 1000; break;
 	case 'm': unit = 60000; break;
 	case 'h': unit = 3600000; break;
@@ -164,6 +169,8 @@ int vtime_parse_duration(const char *s, int64_t *ms)
 	default: return VIGIL_EINVAL;
 	}
 	if (*end && end[1])
+		return VIGIL_EINVAL;
+	if (v * (double)unit >= 9.2e18) /* must fit an int64 */
 		return VIGIL_EINVAL;
 	*ms = (int64_t)(v * (double)unit);
 	return 0;

@@ -35,7 +35,8 @@ int vtime_parse(const char *s, int64_t *ms);
  */
 int vtime_parse_range(const char *s, int64_t *from, int64_t *to);
 
-/* Parse a duration "30m", "5s", "2h", "7d", "1w" or plain seconds into ms. */
+/* Parse a duration "200ms", "30m", "5s", "2h", "7d", "1w" or plain seconds into ms.
+ * VIGIL_EINVAL for anything else, negative or too large for an int64 of ms. */
 int vtime_parse_duration(const char *s, int64_t *ms);
 
 #endif

@@ -64,6 +64,13 @@ static void test_time(void **state)
 	assert_int_equal(to - from, 3600000);
 	assert_int_equal(vtime_parse_duration("30m", &ms), 0);
 	assert_int_equal(ms, 1800000);
+	assert_int_equal(vtime_parse_duration("200ms", &ms), 0);
+	assert_int_equal(ms, 200);
+	/* values whose ms do not fit an int64 are refused, not cast */
+	assert_int_equal(vtime_parse_duration("1e30d", &ms), VIGIL_EINVAL);
+	assert_int_equal(vtime_parse_duration("nan", &ms), VIGIL_EINVAL);
+	assert_int_equal(vtime_parse("@1e300", &ms), VIGIL_EINVAL);
+	assert_int_equal(vtime_parse_duration("5x", &ms), VIGIL_EINVAL);
 	assert_int_equal(vtime_format(-1, buf)[0], '1'); /* 1969-12-31T23:59:59.999Z */
 }
 
@@ -237,6 +244,13 @@ static void test_event_roundtrip(void **state)
 	assert_int_equal(event_from_json("{\"kind\":\"scan\"}", 15, &f, err, sizeof(err)),
 			 VIGIL_EFORMAT);
 	assert_non_null(strstr(err, "host"));
+	/* a count too large for 64 bits is a bad line, not a cast (found by fuzz_event) */
+	{
+		static const char big[] = "{\"kind\":\"scan\",\"host\":\"10.0.0.1\","
+					  "\"first\":\"2024-01-01T00:00:00Z\",\"flows\":1.5e73}";
+		assert_int_equal(event_from_json(big, sizeof(big) - 1, &f, err, sizeof(err)),
+				 VIGIL_EFORMAT);
+	}
 	buf_free(&b);
 }
 
