@@ -5,7 +5,7 @@
 # into SQLite and PostgreSQL, printing CPU (user, system) and wall per run
 # and, for PostgreSQL, the server's CPU (finished backends of the scratch
 # server). Sequential runs of run.sh do not compare when the other
-# engineers' load changes between them.
+# jobs' load changes between them.
 #
 #   git archive OLDCOMMIT | tar -x -C /tmp/old
 #   cmake -S /tmp/old -B /tmp/old/build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_TESTS=OFF
