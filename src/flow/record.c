@@ -77,6 +77,9 @@ static int run(const struct ftmpl *t, struct rd *r, struct rec *x)
 	return 0;
 }
 
+/* 10000-01-01T00:00:00Z: later times in a record are treated as absent. */
+#define FLOW_TIME_MAX_MS 253402300800000LL
+
 static int64_t ntp_ms(uint64_t v)
 {
 	int64_t secs = (int64_t)(v >> 32) - NTP_UNIX_OFFSET;
@@ -91,10 +94,12 @@ static int64_t rec_time(const struct rec *x, const struct fexp *e, const struct 
 			     us[2] = { S_FIRST_US, S_LAST_US }, ns[2] = { S_FIRST_NS, S_LAST_NS },
 			     up[2] = { S_FIRST_UP, S_LAST_UP }, dus[2] = { S_FIRST_DUS, S_LAST_DUS };
 
+	/* a value past year 9999 is nonsense (and would overflow): use the export time */
 	if (HAS(x, ms[idx]))
-		return (int64_t)x->v[ms[idx]];
+		return x->v[ms[idx]] <= FLOW_TIME_MAX_MS ? (int64_t)x->v[ms[idx]] : h->export_ms;
 	if (HAS(x, s[idx]))
-		return (int64_t)x->v[s[idx]] * 1000;
+		return x->v[s[idx]] <= FLOW_TIME_MAX_MS / 1000 ? (int64_t)x->v[s[idx]] * 1000
+							      : h->export_ms;
 	if (HAS(x, us[idx]))
 		return ntp_ms(x->v[us[idx]]);
 	if (HAS(x, ns[idx]))
@@ -104,9 +109,9 @@ static int64_t rec_time(const struct rec *x, const struct fexp *e, const struct 
 
 		if (h->has_uptime)
 			return h->export_ms - (int64_t)(int32_t)(h->uptime_ms - rel);
-		if (HAS(x, S_SYSINIT))
+		if (HAS(x, S_SYSINIT) && x->v[S_SYSINIT] <= FLOW_TIME_MAX_MS)
 			return (int64_t)x->v[S_SYSINIT] + rel;
-		if (e->sysinit_ms)
+		if (e->sysinit_ms > 0 && e->sysinit_ms <= FLOW_TIME_MAX_MS)
 			return e->sysinit_ms + rel;
 		return h->export_ms;
 	}
