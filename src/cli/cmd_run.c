@@ -176,75 +176,6 @@ static int open_whois(struct run *r)
 	return 0;
 }
 
-static bool is_log_name(const char *n)
-{
-	size_t len = strlen(n);
-
-	return !strncmp(n, "events-", 7) && len > 13 && !strcmp(n + len - 6, ".jsonl");
-}
-
-/* Complete lines in the event log after the desk's stored follow position. */
-static int64_t pending_lines(struct run *r)
-{
-	char key[PATH_MAX], file[256], path[PATH_MAX + 300], buf[65536];
-	int64_t off, lines = 0;
-	struct dirent *de;
-	DIR *dh;
-
-	if (!realpath(r->events_dir, key) ||
-	    desk_follow_position(r->desk, key, file, sizeof(file), &off) < 0)
-		return -1;
-	if (!(dh = opendir(key)))
-		return -1;
-	while ((de = readdir(dh))) {
-		int cmp = strcmp(de->d_name, file);
-		ssize_t got;
-		int fd;
-
-		if (!is_log_name(de->d_name) || cmp < 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", key, de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		if (cmp == 0 && lseek(fd, (off_t)off, SEEK_SET) < 0) {
-			close(fd);
-			continue;
-		}
-		while ((got = read(fd, buf, sizeof(buf))) > 0)
-			for (ssize_t i = 0; i < got; i++)
-				lines += buf[i] == '\n';
-		close(fd);
-	}
-	closedir(dh);
-	return lines;
-}
-
-struct drain {
-	struct run *r;
-	int64_t want;
-};
-
-static void drain_ack(void *ctx, const struct desk_ingest_stats *st)
-{
-	struct drain *dr = ctx;
-
-	if ((int64_t)(st->events + st->bad) >= dr->want)
-		dr->r->follow_stop = 1;
-}
-
-/* Capture mode: file every event written so far, then return. */
-static int drain_events(struct run *r)
-{
-	struct drain dr = { r, pending_lines(r) };
-
-	if (dr.want < 0)
-		return VIGIL_EIO;
-	if (dr.want == 0)
-		return 0;
-	r->follow_stop = 0;
-	return desk_follow(r->desk, r->events_dir, &r->follow_stop, &r->follow_st, drain_ack, &dr);
-}
-
 /*
  * Started as root, the collector becomes an unprivileged user once its
  * sockets are bound. Hand that user what the rest of the run writes: the
@@ -276,7 +207,7 @@ static int hand_over(struct run *r, const char *desk_url, const char *user, char
 	}
 	if ((dh = opendir(r->events_dir))) {
 		while ((de = readdir(dh))) {
-			if (!is_log_name(de->d_name))
+			if (de->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", r->events_dir, de->d_name);
 			if (chown(path, pw.pw_uid, pw.pw_gid) < 0)
@@ -489,7 +420,7 @@ int cmd_run(int argc, char **argv)
 			detect_flush(r.det);
 		flush_events(&r);
 		/* file every event of this run, then stop */
-		rc = drain_events(&r);
+		rc = desk_follow_drain(r.desk, r.events_dir, &r.follow_st);
 		if (rc < 0) {
 			fprintf(stderr, "vigil run: desk: %s\n", vigil_strerror(rc));
 			goto out;
@@ -514,7 +445,7 @@ int cmd_run(int argc, char **argv)
 		r.follow_stop = 1;
 		pthread_join(follow_thr, NULL);
 		follower = false;
-		if (r.follow_rc < 0 || drain_events(&r) < 0) {
+		if (r.follow_rc < 0 || desk_follow_drain(r.desk, r.events_dir, &r.follow_st) < 0) {
 			fprintf(stderr, "vigil run: desk: could not file every event; "
 					"`vigil incident follow` resumes where it stopped\n");
 			goto out;

@@ -87,6 +87,9 @@ int desk_ingest_stream(struct desk *d, int fd, const char *name, struct desk_ing
 int desk_follow(struct desk *d, const char *dir, volatile sig_atomic_t *stop,
 		struct desk_ingest_stats *st,
 		void (*ack)(void *ctx, const struct desk_ingest_stats *st), void *ctx);
+/* The same, but return (0) once every complete line of every file is
+ * ingested instead of waiting for more: for a run over captures. */
+int desk_follow_drain(struct desk *d, const char *dir, struct desk_ingest_stats *st);
 /* The stored follow position of dir ("" / 0 when none). */
 int desk_follow_position(struct desk *d, const char *dir, char *file, size_t n, int64_t *off);
 

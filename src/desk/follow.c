@@ -106,9 +106,11 @@ static int64_t feed(struct follower *f, const char *path, char *buf, size_t len,
 	return (int64_t)pos;
 }
 
-int desk_follow(struct desk *d, const char *dir, volatile sig_atomic_t *stop,
-		struct desk_ingest_stats *st,
-		void (*ack)(void *ctx, const struct desk_ingest_stats *st), void *ctx)
+/* The follower; with drain it returns once every complete line is ingested
+ * instead of waiting for more. */
+static int follow(struct desk *d, const char *dir, volatile sig_atomic_t *stop, bool drain,
+		  struct desk_ingest_stats *st,
+		  void (*ack)(void *ctx, const struct desk_ingest_stats *st), void *ctx)
 {
 	char key[PATH_MAX], path[PATH_MAX + FOLLOW_MAXNAME + 2];
 	char *buf = malloc(FOLLOW_BUF);
@@ -136,6 +138,8 @@ int desk_follow(struct desk *d, const char *dir, volatile sig_atomic_t *stop,
 				if (rc < 0)
 					goto out;
 				if (rc == 0) {
+					if (drain)
+						break;
 					sleep_ms(FOLLOW_POLL_MS);
 					continue;
 				}
@@ -191,6 +195,8 @@ int desk_follow(struct desk *d, const char *dir, volatile sig_atomic_t *stop,
 			f.off = 0;
 			continue;
 		}
+		if (drain)
+			break; /* the last file read to its last complete line */
 		sleep_ms(FOLLOW_POLL_MS);
 	}
 out:
@@ -200,4 +206,18 @@ out:
 		close(fd);
 	free(buf);
 	return rc;
+}
+
+int desk_follow(struct desk *d, const char *dir, volatile sig_atomic_t *stop,
+		struct desk_ingest_stats *st,
+		void (*ack)(void *ctx, const struct desk_ingest_stats *st), void *ctx)
+{
+	return follow(d, dir, stop, false, st, ack, ctx);
+}
+
+int desk_follow_drain(struct desk *d, const char *dir, struct desk_ingest_stats *st)
+{
+	volatile sig_atomic_t never = 0;
+
+	return follow(d, dir, &never, true, st, NULL, NULL);
 }

@@ -667,6 +667,16 @@ static void test_follow_resume(void **state)
 	assert_int_equal(st.duplicates, 0);
 	assert_int_equal(desk_follow_position(f->d, real, file, sizeof(file), &off), 0);
 	assert_string_equal(file, "events-20251121T110000Z.jsonl");
+	/* drain: files the complete lines left (one), leaves a half line, returns */
+	line(l, sizeof(l), 15);
+	append(dir, "events-20251121T110000Z.jsonl", l);
+	append(dir, "events-20251121T110000Z.jsonl", "{\"kind\":\"scan\",\"host\"");
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(desk_follow_drain(f->d, dir, &st), 0);
+	assert_int_equal(st.events, 1);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(desk_follow_drain(f->d, dir, &st), 0); /* nothing new: returns at once */
+	assert_int_equal(st.events, 0);
 }
 
 static void test_open_errors(void **state)
