@@ -36,6 +36,10 @@ static const struct command commands[] = {
 	{ "incident", cmd_incident, "the incident desk: list, show, change, ingest, verify",
 	  "vigil incident list|show|new|set|note|merge|split|link|resolve|reject|verify|ingest "
 	  "[--desk URL] ..." },
+	{ "report", cmd_report, "abuse mail in: parse and file ACNS, Shadowserver, X-ARF, plain reports",
+	  "vigil report parse|ingest [--desk URL] [--nat DIR] [-c CONFIG] [-o json] FILE.eml|MAILDIR|-" },
+	{ "nat", cmd_nat, "NAT logs: index gateway translations, find the inside host of ip:port@time",
+	  "vigil nat ingest|lookup|info|expire -w|-R DIR [--format F] [-o json] ..." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
