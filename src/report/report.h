@@ -70,6 +70,7 @@ struct report_msg {
 	const char *date;       /* the Date header as written */
 	int64_t date_ms;        /* the Date header in UTC, 0 when absent or unreadable */
 	const char *in_reply_to; /* "" when none */
+	const char *x_arf;      /* the X-XARF (or X-ARF) header: "PLAIN", "SECURE", "" when none */
 	const struct report_part *parts;
 	size_t nparts;
 };
