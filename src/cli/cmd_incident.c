@@ -322,6 +322,17 @@ static void show_text(json_t *o)
 		       (long long)json_integer_value(json_object_get(v, "bytes")), js(v, "why"));
 		printf("      reproduce: %s\n", js(v, "reproduce"));
 	}
+	if (json_array_size(a = json_object_get(o, "documents"))) {
+		printf("\nDocuments (the reports as received; vigil report show ID prints one):\n");
+		json_array_foreach(a, i, v) {
+			printf("  %lld  sha256 %s  %lld bytes  received %s\n",
+			       (long long)json_integer_value(json_object_get(v, "id")), js(v, "sha256"),
+			       (long long)json_integer_value(json_object_get(v, "size")), js(v, "received"));
+			printf("      from %s  message-id %s\n      subject %s\n      read from %s: %s\n",
+			       js(v, "sender"), js(v, "message_id"), js(v, "subject"), js(v, "origin"),
+			       js(v, "outcome"));
+		}
+	}
 	if (json_array_size(a = json_object_get(o, "investigations"))) {
 		printf("\nInvestigations and notes:\n");
 		json_array_foreach(a, i, v)

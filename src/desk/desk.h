@@ -133,6 +133,36 @@ int desk_incident_split(struct desk *d, int64_t id, const char *const *hosts, si
 			int64_t *newid, char *err, size_t errlen);
 int desk_incident_link(struct desk *d, int64_t a, int64_t b, char *err, size_t errlen);
 
+/* ---- documents: the raw reports (mails) incidents came from ---- */
+struct desk_document {
+	int64_t id;
+	char sha256[65];       /* hex, computed by desk_document_add */
+	char message_id[256];
+	char sender[256];
+	char subject[256];
+	char origin[256];      /* where it was read: a file, a maildir entry, "-" */
+	int64_t received;      /* ms */
+	int64_t size;          /* bytes */
+	bool filed;            /* every event of it is in the desk */
+	char outcome[128];     /* one line: "2 events: 1 new incident", "reply to #12" ... */
+};
+
+/* Keep raw (len bytes) as a document: fills doc->sha256 and doc->id. Returns 0
+ * for a new document or one stored but never filed (a crash came between:
+ * file it again, its events are duplicates by their ids), or VIGIL_EEXIST
+ * when the same bytes or the same Message-Id were filed before (doc->id and
+ * doc->outcome are the stored one's). Audited as "document". */
+int desk_document_add(struct desk *d, struct desk_document *doc, const void *raw, size_t len);
+/* Claim a sender's case id for a document: 0, or VIGIL_EEXIST when another
+ * document claimed it first (the notice was sent again). */
+int desk_document_case(struct desk *d, int64_t doc_id, const char *sender, const char *case_id);
+/* Mark a document filed, with its outcome. */
+int desk_document_filed(struct desk *d, int64_t id, const char *outcome);
+/* A document by id ("12") or SHA-256 (or a prefix of at least 8 hex digits).
+ * With raw non-NULL, *raw gets its bytes (malloc'd; caller frees) and *len. */
+int desk_document_get(struct desk *d, const char *ref, struct desk_document *out, char **raw,
+		      size_t *len);
+
 /* Walk the audit chain. Returns 0 and *n entries when intact; VIGIL_ETAMPER
  * with *bad_seq the first broken entry and a reason in err otherwise. */
 int desk_audit_verify(struct desk *d, int64_t *n, int64_t *bad_seq, char *err, size_t errlen);

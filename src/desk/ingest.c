@@ -87,9 +87,9 @@ static int count_duplicate(struct desk *d, const char *eid)
 static const char REPORT_COLS[] = "INSERT INTO report (eid, source, received, raw) VALUES ";
 static const char EVENT_COLS[] =
 	"INSERT INTO event (eid, incident_id, kind, host, peer, port, proto, first_ms, last_ms,"
-	" flows, packets, bytes, score, why, query, source) VALUES ";
+	" flows, packets, bytes, score, why, query, source, doc) VALUES ";
 #define REPORT_NP 4
-#define EVENT_NP 16
+#define EVENT_NP 17
 
 /* "INSERT ... VALUES ($1,..),(..) ... ON CONFLICT (eid) DO NOTHING" for rows rows into out. */
 static void multi_sql(char *out, size_t n, const char *head, int np, int rows)
@@ -107,7 +107,7 @@ static void multi_sql(char *out, size_t n, const char *head, int np, int rows)
 }
 
 /* The single-row and ROWS-row statement texts (built once; their addresses key the cache). */
-static char sql_report1[512], sql_reportn[4096], sql_event1[1024], sql_eventn[16384];
+static char sql_report1[512], sql_reportn[4096], sql_event1[1024], sql_eventn[20480];
 
 static void build_sql(void)
 {
@@ -154,6 +154,7 @@ static void bind_event(struct desk *d, struct db_stmt *q, int base, const struct
 	desk_bind_text(d, q, base + 14, e->why);
 	desk_bind_text(d, q, base + 15, e->query);
 	desk_bind_text(d, q, base + 16, e->source);
+	desk_bind_text(d, q, base + 17, e->doc);
 }
 
 /* Queue the report and event rows of batch[from..to) (not duplicates) as

@@ -365,6 +365,7 @@ static const char *const pg_migrations[] = {
 	DESK_SCHEMA_V1("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION"),
 	DESK_SCHEMA_V2,
 	DESK_SCHEMA_V3_PG,
+	DESK_SCHEMA_V4("BIGSERIAL PRIMARY KEY"),
 };
 
 static const char *const pg_schemes[] = { "postgresql://", "postgres://", NULL };

@@ -74,4 +74,21 @@
 #define DESK_SCHEMA_V3_PG "ALTER TABLE incident SET (fillfactor = 70);"
 #define DESK_SCHEMA_V3_SQLITE "SELECT 1;"
 
+/* v4: documents (the raw mails reports came in) kept as evidence with their
+ * SHA-256, the case ids senders gave (a notice sent twice is a duplicate),
+ * and each event's document. raw is base64 so that any bytes fit a TEXT
+ * column on both backends; filed is set once every event of the document
+ * is in the desk (a document stored but not filed is filed again). */
+#define DESK_SCHEMA_V4(ID)                                                                    \
+	"CREATE TABLE document (id " ID ", sha256 TEXT NOT NULL UNIQUE,"                      \
+	" message_id TEXT NOT NULL DEFAULT '', sender TEXT NOT NULL DEFAULT '',"              \
+	" subject TEXT NOT NULL DEFAULT '', origin TEXT NOT NULL DEFAULT '',"                 \
+	" received BIGINT NOT NULL, size BIGINT NOT NULL, filed BIGINT NOT NULL DEFAULT 0,"   \
+	" outcome TEXT NOT NULL DEFAULT '', raw TEXT NOT NULL);"                              \
+	"CREATE INDEX document_msgid ON document (message_id);"                               \
+	"CREATE TABLE report_case (sender TEXT NOT NULL, case_id TEXT NOT NULL,"              \
+	" document_id BIGINT NOT NULL, PRIMARY KEY (sender, case_id));"                       \
+	"ALTER TABLE event ADD COLUMN doc TEXT NOT NULL DEFAULT '';"                          \
+	"CREATE INDEX event_doc ON event (doc);"
+
 #endif

@@ -199,6 +199,19 @@ static json_t *row_report(struct desk *d, struct db_stmt *st)
 	return r;
 }
 
+static json_t *row_document(struct desk *d, struct db_stmt *st)
+{
+	const struct db_ops *o = d->ops;
+	json_t *r = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "id",
+			      (json_int_t)o->col_int(st, 0), "sha256", txt(o->col_text(st, 1)),
+			      "message_id", txt(o->col_text(st, 2)), "sender", txt(o->col_text(st, 3)),
+			      "subject", txt(o->col_text(st, 4)), "origin", txt(o->col_text(st, 5)),
+			      "size", (json_int_t)o->col_int(st, 7), "outcome", txt(o->col_text(st, 8)));
+
+	json_object_set_new(r, "received", time_json(o->col_int(st, 6)));
+	return r;
+}
+
 static json_t *row_inv(struct desk *d, struct db_stmt *st)
 {
 	const struct db_ops *o = d->ops;
@@ -249,6 +262,10 @@ int desk_show(struct desk *d, int64_t id, json_t **out)
 	static const char SQL_REPORTS[] =
 		"SELECT r.id, r.eid, r.source, r.received, r.raw FROM report r JOIN event e ON e.eid = r.eid"
 		" WHERE e.incident_id = $1 ORDER BY r.id";
+	static const char SQL_DOCS[] =
+		"SELECT id, sha256, message_id, sender, subject, origin, received, size, outcome"
+		" FROM document WHERE sha256 IN (SELECT doc FROM event WHERE incident_id = $1 AND doc <> '')"
+		" ORDER BY id";
 	static const char SQL_INV[] =
 		"SELECT id, time, actor, direction, correspondent, subject, body FROM investigation"
 		" WHERE incident_id = $1 ORDER BY id";
@@ -268,6 +285,7 @@ int desk_show(struct desk *d, int64_t id, json_t **out)
 		{ SQL_MERGED, "merged", 100000, row_int0 },
 		{ SQL_EVENTS, "evidence", SHOW_MAX_EVENTS, row_event },
 		{ SQL_REPORTS, "reports", SHOW_MAX_REPORTS, row_report },
+		{ SQL_DOCS, "documents", SHOW_MAX_REPORTS, row_document },
 		{ SQL_INV, "investigations", 100000, row_inv },
 		{ SQL_BLOCKS, "blocks", 100000, row_block },
 		{ SQL_AUDIT, "audit", SHOW_MAX_AUDIT, row_audit },

@@ -66,6 +66,10 @@ int event_to_json(const struct event *e, struct buf *b)
 		rc |= buf_addstr(b, ",\"source\":");
 		rc |= buf_add_json_str(b, e->source);
 	}
+	if (e->doc[0]) {
+		rc |= buf_addstr(b, ",\"doc\":");
+		rc |= buf_add_json_str(b, e->doc);
+	}
 	rc |= buf_addc(b, '}');
 	return rc ? VIGIL_ELIMIT : 0;
 }
@@ -184,6 +188,18 @@ int event_from_json(const char *s, size_t len, struct event *e, char *err, size_
 	copy_str(e->ref, sizeof(e->ref), json_object_get(o, "ref"));
 	copy_str(e->query, sizeof(e->query), json_object_get(o, "query"));
 	copy_str(e->source, sizeof(e->source), json_object_get(o, "source"));
+	if ((v = json_object_get(o, "doc")) && !json_is_null(v)) {
+		const char *h = json_string_value(v);
+		size_t i = 0;
+
+		while (h && i < 64 && ((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+			i++;
+		if (!h || i != 64 || h[64]) {
+			why = "bad \"doc\" (64 lower-case hex digits of a SHA-256)";
+			goto out;
+		}
+		memcpy(e->doc, h, 65);
+	}
 	rc = 0;
 out:
 	if (why)

@@ -8,7 +8,8 @@
  *    "flows": N, "packets": N, "bytes": N, "distinct": N?, "score": X,
  *    "why": "...", "feed": NAME?, "estimate": bool, "sampling": N?,
  *    "ref": external reference?, "query": vigil flows arguments?,
- *    "source": who emitted it (detector or report parser)?}
+ *    "source": who emitted it (detector or report parser)?,
+ *    "doc": SHA-256 of the raw document (mail) it was reported in?}
  *
  * Fixed-size strings keep ownership trivial; over-long values are truncated.
  */
@@ -41,6 +42,7 @@ struct event {
 	char ref[128];
 	char query[512];
 	char source[32];
+	char doc[65];       /* SHA-256 (hex) of the document it came from (a mail), "" for none */
 };
 
 /* Zero an event with the "none" markers set. */

@@ -469,6 +469,79 @@ static void test_notes_blocks(void **state)
 	verify_ok(f);
 }
 
+/* Documents: kept whole (any bytes) under their SHA-256, duplicates by hash
+ * and by Message-Id once filed, refiled after a crash before filing, case ids
+ * claimed once, and shown with the incidents whose events name them. */
+static void test_documents(void **state)
+{
+	struct fx *f = *state;
+	static const char raw[] = "Message-Id: <a1@example.net>\r\nSubject: notice\r\n\r\nbody \xff\x00 end";
+	struct desk_document doc, again, got;
+	struct desk_ingest_stats st = { 0 };
+	struct event ev;
+	char *back = NULL;
+	size_t len = 0;
+	json_t *o, *a;
+
+	memset(&doc, 0, sizeof(doc));
+	snprintf(doc.message_id, sizeof(doc.message_id), "a1@example.net");
+	snprintf(doc.sender, sizeof(doc.sender), "notices@example.net");
+	snprintf(doc.origin, sizeof(doc.origin), "test.eml");
+	assert_int_equal(desk_document_add(f->d, &doc, raw, sizeof(raw) - 1), 0);
+	assert_true(doc.id > 0);
+	assert_int_equal(strlen(doc.sha256), 64);
+	/* not filed yet (as after a crash): the same bytes are filed again */
+	again = doc;
+	assert_int_equal(desk_document_add(f->d, &again, raw, sizeof(raw) - 1), 0);
+	assert_int_equal(again.id, doc.id);
+	assert_int_equal(desk_document_case(f->d, doc.id, doc.sender, "CASE-1"), 0);
+	assert_int_equal(desk_document_case(f->d, doc.id, doc.sender, "CASE-1"), 0); /* same owner */
+	mkev(&ev, "copyright", "192.0.2.50", NULL, 0, 1);
+	memcpy(ev.doc, doc.sha256, sizeof(ev.doc));
+	ingest(f, &ev, 1, &st);
+	assert_int_equal(st.new_incidents, 1);
+	assert_int_equal(desk_document_filed(f->d, doc.id, "1 event: 1 new incident"), 0);
+	/* filed: the same bytes, and other bytes with the same Message-Id, are duplicates */
+	again = doc;
+	assert_int_equal(desk_document_add(f->d, &again, raw, sizeof(raw) - 1), VIGIL_EEXIST);
+	assert_string_equal(again.outcome, "1 event: 1 new incident");
+	again = doc;
+	static const char resent[] = "Message-Id: <a1@example.net>\r\n\r\nresent";
+	assert_int_equal(desk_document_add(f->d, &again, resent, sizeof(resent) - 1), VIGIL_EEXIST);
+	assert_int_equal(again.id, doc.id);
+	/* a second document claiming the same case id is refused */
+	memset(&again, 0, sizeof(again));
+	snprintf(again.sender, sizeof(again.sender), "notices@example.net");
+	assert_int_equal(desk_document_add(f->d, &again, "other", 5), 0);
+	assert_true(again.id != doc.id);
+	assert_int_equal(desk_document_case(f->d, again.id, again.sender, "CASE-1"), VIGIL_EEXIST);
+	assert_int_equal(desk_document_case(f->d, again.id, "someone@else.example", "CASE-1"), 0);
+	/* read back by id and by hash prefix, bytes intact */
+	assert_int_equal(desk_document_get(f->d, "1", &got, &back, &len), 0);
+	assert_int_equal(len, sizeof(raw) - 1);
+	assert_memory_equal(back, raw, len);
+	free(back);
+	back = NULL;
+	char prefix[13];
+	memcpy(prefix, doc.sha256, 12);
+	prefix[12] = '\0';
+	assert_int_equal(desk_document_get(f->d, prefix, &got, NULL, NULL), 0);
+	assert_int_equal(got.id, doc.id);
+	assert_true(got.filed);
+	assert_string_equal(got.message_id, "a1@example.net");
+	assert_int_equal(desk_document_get(f->d, "00000000", &got, NULL, NULL), VIGIL_ENOTFOUND);
+	assert_int_equal(desk_document_get(f->d, "xyz", &got, NULL, NULL), VIGIL_EINVAL);
+	/* the incident shows its document */
+	assert_int_equal(desk_show(f->d, 1, &o), 0);
+	a = json_object_get(o, "documents");
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "sha256")), doc.sha256);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "outcome")),
+			    "1 event: 1 new incident");
+	json_decref(o);
+	verify_ok(f);
+}
+
 static void test_merge_split_link(void **state)
 {
 	struct fx *f = *state;
@@ -703,6 +776,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_workflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notes_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_split_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_documents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_tamper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_follow_resume, setup, teardown),
