@@ -126,53 +126,16 @@ static void on_flows(void *ctx, const struct flow *f, size_t n)
 	flush_events(r);
 }
 
-static int site_of(void *ctx, const struct vaddr *a, char *site, size_t n)
-{
-	const struct whois_db *db = ctx;
-	struct whois_result res;
-
-	if (!whois_lookup(db, a, &res))
-		return -1;
-	if (res.site)
-		snprintf(site, n, "%s", res.site);
-	else if (res.org_name)
-		snprintf(site, n, "%s", res.org_name);
-	else if (res.netname)
-		snprintf(site, n, "%s", res.netname);
-	else
-		return -1;
-	return 0;
-}
-
 /* The constituency: a snapshot made by `vigil whois import`, else the
  * configured RPSL dumps and sites table, else none (sites stay empty). */
 static int open_whois(struct run *r)
 {
-	const char *db = conf_get(r->cf, "whois", "db", NULL);
-	const char *sites = conf_get(r->cf, "whois", "sites", NULL);
-	const char *rpsl[MAX_LISTS];
-	size_t nrpsl;
-	struct stat st;
-	int rc;
+	int rc = cli_whois_open(r->cf, NULL, &r->whois);
 
-	if ((rc = conf_get_all(r->cf, "whois", "rpsl", rpsl, MAX_LISTS, &nrpsl)) < 0)
+	if (rc < 0)
 		return rc;
-	if (!db && !sites && nrpsl == 0 && stat("var/whois.db", &st) == 0)
-		db = "var/whois.db";
-	if (db) {
-		if ((rc = whois_open(db, &r->whois)) < 0) {
-			log_error("run: whois snapshot %s: %s", db, vigil_strerror(rc));
-			return rc;
-		}
-	} else if (sites || nrpsl) {
-		rc = whois_build(rpsl, nrpsl, sites, cli_report_bad_line, NULL, &r->whois);
-		if (rc < 0) {
-			log_error("run: constituency: %s", vigil_strerror(rc));
-			return rc;
-		}
-	}
 	if (r->whois)
-		desk_set_site_lookup(r->desk, site_of, r->whois);
+		desk_set_site_lookup(r->desk, cli_site_of, r->whois);
 	return 0;
 }
 
