@@ -51,12 +51,14 @@ struct nat_fmt_opts {
 	int32_t utc_offset_s;  /* zone of stamps that carry none (default 0: UTC) */
 };
 
-/* Parse one line (no newline, not NUL-terminated). Returns 1 and fills *out
+/* Parse one line (no newline, not NUL-terminated) with the format's state
+ * (from state_new, or NULL). Returns 1 and fills *out
  * when the line is a NAT mapping event, 0 when it is some other message of
  * the format (skipped, counted as "other"), or VIGIL_EFORMAT with a reason in
  * err when it claims to be one but cannot be read (counted as "bad"). */
-typedef int (*nat_parse_fn)(const char *line, size_t len, const struct nat_fmt_opts *o,
-			    struct nat_rec *out, char *err, size_t errlen);
+typedef int (*nat_parse_fn)(void *state, const char *line, size_t len,
+			    const struct nat_fmt_opts *o, struct nat_rec *out, char *err,
+			    size_t errlen);
 
 struct nat_format {
 	const char *name;  /* "asa", "conntrack", "srx" */
@@ -64,6 +66,10 @@ struct nat_format {
 	/* 0..100: how sure that this line is of this format (for detection). */
 	int (*probe)(const char *line, size_t len);
 	nat_parse_fn parse;
+	/* State a format keeps across lines (the ASA pairs a connection's
+	 * teardown with its build by connection id); NULL when it keeps none. */
+	void *(*state_new)(void);
+	void (*state_free)(void *state);
 };
 
 /* The formats, NULL-terminated; nat_format_find("asa") or NULL. */
