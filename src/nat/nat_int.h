@@ -68,7 +68,42 @@ void nat_run_close(struct nat_run *r);
 /* Every map of (outside, port[, proto]) in the run: fn for each; fn's non-zero stops. */
 int nat_run_find(struct nat_run *r, const struct vaddr *outside, uint16_t port, uint8_t proto,
 		 int (*fn)(void *ctx, const struct nat_map *m, const char *src), void *ctx);
+/* Every map of the run in order (compaction, info). */
+int nat_run_each(struct nat_run *r, int (*fn)(void *ctx, const struct nat_map *m, const char *src),
+		 void *ctx);
 void nat_run_info(const struct nat_run *r, uint64_t *n, int64_t *min_start, int64_t *max_end,
 		  uint64_t *bytes);
+
+/* ---- the index: a directory of runs ----
+ *   DIR/h/YYYYMMDDHH-SEQ.nat  mappings that started in that hour and lasted
+ *                             at most an hour (nearly all of them)
+ *   DIR/l/YYYYMMDD-SEQ.nat    longer ones, open ones (no close seen yet) and
+ *                             closes whose start was in an earlier file
+ */
+#define NAT_HOUR_MS (3600LL * 1000)
+#define NAT_DAY_MS (24 * NAT_HOUR_MS)
+
+struct nat_part {
+	char kind;          /* 'h' or 'l' */
+	int64_t t0;         /* UTC ms of the hour / day */
+	unsigned seq;
+	char *path;
+	struct nat_run *run; /* opened on first use */
+	bool bad;            /* could not be opened: skipped (warned once) */
+};
+
+struct nat_index {
+	char *dir;
+	bool writable;
+	struct nat_part *parts; /* sorted by kind, t0, seq */
+	size_t nparts, partcap;
+	struct nat_writer *w;   /* writable only */
+	uint64_t bad_runs;
+};
+
+/* The run of a part, opened on first use; NULL (warned once) when damaged. */
+struct nat_run *nat_part_run(struct nat_index *x, struct nat_part *p);
+/* The first part of kind at or after t0 (index into x->parts, may be nparts). */
+size_t nat_part_lower(const struct nat_index *x, char kind, int64_t t0);
 
 #endif
