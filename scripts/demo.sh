@@ -2,8 +2,11 @@
 # See vigil work on a fresh Debian 12 machine: install the packages, build,
 # and run vigil's main job (`vigil run`: collect, store, detect, file
 # incidents) on the bundled sample traffic (samples/demo.pcap, a NetFlow v9
-# export of a fictional constituency with a handful of incidents in it).
-# Then show what an analyst would look at first. Everything lands in ./var/demo.
+# export of a fictional constituency with a handful of incidents in it) and
+# the abuse mail waiting in its maildir: a copyright notice naming the student
+# residences' NAT gateway, traced through the gateway's log to the inside
+# host, and a scan complaint. Then show what an analyst would look at first.
+# Everything lands in ./var/demo.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -20,7 +23,15 @@ cd var/demo
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "vigil run -c samples/vigil.conf -r samples/demo.pcap   (collect, store, detect, file incidents)"
+say "vigil nat ingest -w var/nat samples/nat/nat-gw1.log   (the NAT gateway's log into the index)"
+"$vigil" nat ingest -w var/nat samples/nat/nat-gw1.log
+
+# two abuse mails delivered to the team's maildir, as an MTA would
+mkdir -p var/maildir/new var/maildir/cur var/maildir/tmp
+cp samples/mail/acns-notice.eml var/maildir/new/1709290000.M1P1.mx
+cp samples/mail/scan-complaint.eml var/maildir/new/1709290001.M2P1.mx
+
+say "vigil run -c samples/vigil.conf -r samples/demo.pcap   (collect, store, detect, file incidents and mail)"
 "$vigil" run -c samples/vigil.conf -r samples/demo.pcap
 
 say "vigil store info   (what the store holds)"
@@ -39,10 +50,20 @@ first=$("$vigil" incident list -o json | head -n 1 | sed 's/.*"id":\([0-9]*\).*/
 say "vigil incident show $first"
 "$vigil" incident show "$first"
 
+say "vigil report parse -o table samples/mail/acns-notice.eml   (what the copyright notice says)"
+"$vigil" report parse -o table samples/mail/acns-notice.eml
+
+say "vigil nat lookup -R var/nat 10.10.9.1:40123@2024-03-01T10:12:07Z   (who held the gateway's port)"
+"$vigil" nat lookup -R var/nat 10.10.9.1:40123@2024-03-01T10:12:07Z
+
+cr=$("$vigil" incident list --kind copyright -o json | head -n 1 | sed 's/.*"id":\([0-9]*\).*/\1/')
+say "vigil incident show $cr   (the notice, traced to the inside host, with the mail kept as evidence)"
+"$vigil" incident show "$cr"
+
 say "vigil whois 10.10.5.66   (who is responsible)"
 "$vigil" whois --sites samples/sites.conf 10.10.5.66 || true
 
 say "vigil incident verify   (the hash-chained audit trail)"
 "$vigil" incident verify
 
-printf '\nEverything is in %s/var/demo (flows, events, desk.sqlite).\n' "$top"
+printf '\nEverything is in %s/var/demo (flows, events, nat, maildir, desk.sqlite).\n' "$top"

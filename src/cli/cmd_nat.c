@@ -283,6 +283,15 @@ static int cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "vigil nat: --format %s: unknown (asa, conntrack, srx, flows)\n", format);
 		return 2;
 	}
+	/* the parents of a new index, like mkdir -p */
+	char parent[4096];
+	snprintf(parent, sizeof(parent), "%s", dir);
+	for (char *p = parent + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(parent, 0755);
+			*p = '/';
+		}
 	struct nat_index *x;
 	if ((rc = nat_index_open(dir, true, &x, err, sizeof(err)))) {
 		fprintf(stderr, "vigil nat: %s\n", err[0] ? err : vigil_strerror(rc));

@@ -15,6 +15,7 @@
  * overrides and threat lists, SIGUSR1 prints per-exporter counters.
  */
 #include "cli/commands.h"
+#include "cli/run_mail.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -58,6 +59,7 @@ struct run {
 	struct evlog *evlog;
 	struct desk *desk;
 	struct whois_db *whois;
+	struct run_mail *mail; /* [report] maildir, NULL when none */
 	const char *events_dir;
 	/* events buffered on the store thread, appended once per batch */
 	struct event ev[EVENT_BATCH];
@@ -337,6 +339,8 @@ int cmd_run(int argc, char **argv)
 			 conf_get_duration(r.cf, "desk", "recurrence", 0));
 	if (open_whois(&r) < 0)
 		goto out;
+	if (run_mail_start(r.cf, desk_url, r.whois, ncap == 0, &r.mail) < 0)
+		goto out;
 
 	/* the collector */
 	collect_opts_init(&co);
@@ -388,6 +392,11 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "vigil run: desk: %s\n", vigil_strerror(rc));
 			goto out;
 		}
+		/* and the abuse mail waiting in the maildir */
+		if (run_mail_once(r.mail) < 0) {
+			fprintf(stderr, "vigil run: desk: mail not filed is left in the maildir\n");
+			goto out;
+		}
 	} else {
 		pthread_t col_thr;
 
@@ -423,6 +432,7 @@ usage:
 	fputs(usage_text, stderr);
 	return 2;
 out:
+	run_mail_stop(r.mail);
 	if (follower) { /* an error before the normal stop */
 		r.follow_stop = 1;
 		pthread_join(follow_thr, NULL);

@@ -292,20 +292,26 @@ static int file_occ(void *ctx, const struct report_occ *o)
 		t = vtime_now_ms();
 	e.first_ms = e.last_ms = t;
 	e.score = o->confidence == REPORT_CONF_HIGH ? 1.0 : 0.5;
-	snprintf(e.why, sizeof(e.why), "%s report%s%s from %.100s%s%.150s%s%s (%s%s%s, confidence %s)",
-		 o->format, o->subtype[0] ? " " : "", o->subtype, o->sender[0] ? o->sender : "?",
-		 o->detail[0] ? ": " : "", o->detail, nat[0] ? "; " : "", nat, o->source,
-		 o->time_orig[0] ? ", time as sent " : "", o->time_orig,
-		 o->confidence == REPORT_CONF_HIGH ? "high" : "low");
+	/* what a person reads first: what, who says so, where it came from */
+	char why[1400];
+	snprintf(why, sizeof(why), "%.160s reported by %.100s (%s%s%.60s)%s%s; %s%s%.60s, confidence %s",
+		 o->detail[0] ? o->detail : o->subtype[0] ? o->subtype : e.kind,
+		 o->sender[0] ? o->sender : "?", o->format, o->case_id[0] ? ", case " : "", o->case_id,
+		 nat[0] ? "; " : "", nat, o->source, o->time_orig[0] ? ", time as sent " : "",
+		 o->time_orig, o->confidence == REPORT_CONF_HIGH ? "high" : "low");
+	memcpy(e.why, why, sizeof(e.why) - 1);
+	e.why[sizeof(e.why) - 1] = 0;
 	snprintf(e.feed, sizeof(e.feed), "%.63s", o->sender);
 	snprintf(e.ref, sizeof(e.ref), "%s", o->case_id);
 	snprintf(e.source, sizeof(e.source), "report/%.24s", o->format);
 	snprintf(e.doc, sizeof(e.doc), "%s", in->sha);
 	nf_time(t - QUERY_PAD_MS, t1, sizeof(t1));
 	nf_time(t + QUERY_PAD_MS, t2, sizeof(t2));
-	addr_format(&e.host, a);
-	if (e.port >= 0)
-		snprintf(e.query, sizeof(e.query), "-t %s-%s 'host %s and port %d'", t1, t2, a, (int)e.port);
+	/* the border sees a traced host as the gateway's address and port */
+	addr_format(tr == 1 ? &o->ip : &e.host, a);
+	int qport = tr == 1 ? o->port : e.port;
+	if (qport >= 0)
+		snprintf(e.query, sizeof(e.query), "-t %s-%s 'host %s and port %d'", t1, t2, a, qport);
 	else
 		snprintf(e.query, sizeof(e.query), "-t %s-%s 'host %s'", t1, t2, a);
 
