@@ -146,18 +146,18 @@ static int srx_parse(void *state, const char *line, size_t len, const struct nat
 			goto bad;
 		if (!arrow(&s, &sa, &sp, &da, &dp))
 			goto bad;
-		/* [0x0] service */
-		for (int tok = 0; tok < 2; tok++) {
+		/* [0x0] service: the tokens before the translated tuple */
+		for (int tok = 0; tok < 3; tok++) {
 			while (s.p < s.end && *s.p == ' ')
 				s.p++;
-			if (tok == 0 && s.end - s.p > 2 && s.p[0] == '0' && s.p[1] == 'x') {
-				while (s.p < s.end && *s.p != ' ')
-					s.p++;
-				tok--;
-				continue;
-			}
+			const char *t = s.p;
 			while (s.p < s.end && *s.p != ' ')
 				s.p++;
+			bool hex = s.p - t > 2 && t[0] == '0' && t[1] == 'x';
+			if (!hex && tok > 0)
+				break; /* the service name: the tuple follows */
+			if (!hex && tok == 0)
+				break; /* no 0x0 before the service */
 		}
 		if (!arrow(&s, &nsa, &nsp, &nda, &ndp))
 			goto bad;
