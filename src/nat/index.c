@@ -184,7 +184,9 @@ int nat_index_open(const char *dir, bool writable, struct nat_index **out, char 
 	x->writable = writable;
 	if (writable) {
 		char d[4200];
-		for (const char *k = "\0hl"; k < "\0hl" + 3; k++) {
+		static const char kinds[3] = { 0, 'h', 'l' }; /* the index, then its two folders */
+		for (int i = 0; i < 3; i++) {
+			const char *k = &kinds[i];
 			if (*k)
 				snprintf(d, sizeof(d), "%s/%c", dir, *k);
 			else
