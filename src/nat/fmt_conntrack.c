@@ -91,7 +91,7 @@ static int ct_parse(void *state, const char *line, size_t len, const struct nat_
 	if (s.p >= s.end || *s.p != '[')
 		return 0;
 	s.p++;
-	if (!nat_scan_uint(&s, UINT32_MAX, &sec)) { /* no -o timestamp */
+	if (!nat_scan_uint(&s, UINT32_MAX, &sec) || sec == 0) { /* no -o timestamp */
 		snprintf(err, errlen, "conntrack event without a time stamp (run conntrack -E -o timestamp)");
 		return VIGIL_EFORMAT;
 	}

@@ -8,6 +8,7 @@
 #include "nat/nat_int.h"
 #include "util/err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,11 @@ static int one_line(struct nat_reader *r, const char *s, size_t n)
 		r->fmt = bf;
 	}
 	rc = r->fmt->parse(r->state, s, n, &r->opts, &rec, err, sizeof(err));
+	if (rc == 1 && (rec.ev == NAT_OPEN ? rec.start_ms <= 0 : rec.end_ms <= 0)) {
+		/* a mapping with no moment to it cannot answer a lookup */
+		snprintf(err, sizeof(err), "%s without a usable time", rec.ev == NAT_OPEN ? "build" : "teardown");
+		rc = VIGIL_EFORMAT;
+	}
 	if (rc == 1) {
 		rec.line = (uint32_t)(r->st.lines > UINT32_MAX ? UINT32_MAX : r->st.lines);
 		r->st.records++;
