@@ -249,8 +249,10 @@ static int cmd_ingest(int argc, char **argv)
 		} else if (!strcmp(a, "--format") && more) {
 			format = argv[++i];
 		} else if (!strcmp(a, "--year") && more) {
-			fo.year = atoi(argv[++i]);
-			if (fo.year < 1970 || fo.year > 9999) {
+			char *end;
+			long y = strtol(argv[++i], &end, 10);
+			fo.year = (int)y;
+			if (*end || y < 1970 || y > 9999) {
 				fprintf(stderr, "vigil nat: --year %s: not a year\n", argv[i]);
 				return 2;
 			}
