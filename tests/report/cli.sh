@@ -109,5 +109,21 @@ else
 	echo "SKIP: $data not present: the shared sample mails were not ingested"
 fi
 
+# ---- the same trace into PostgreSQL, when the test script started one ----------------------
+if [ -n "${VIGIL_PG_URL:-}" ]; then
+	db=vigil_report_cli_$$
+	psql -q "$VIGIL_PG_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" > /dev/null 2>&1 ||
+		bad "cannot create database $db"
+	pg="${VIGIL_PG_URL%/*}/$db"
+	out=$(R ingest --desk "$pg" --nat nat --sites "$s/sites.conf" --rejected rej "$s/mail/acns-notice.eml" "$s/mail/acns-notice.eml" 2>pg.err)
+	printf '%s' "$out" | grep -q 'mails 2: filed 2, duplicates 1,' || { cat pg.err; bad "PostgreSQL: $out"; }
+	"$VIGIL" incident list --desk "$pg" -o json | grep '"kind":"copyright"' | grep -q '"host":"172.16.20.37"' ||
+		bad "PostgreSQL: no copyright incident for 172.16.20.37"
+	R show --desk "$pg" "$sha" | cmp -s - "$s/mail/acns-notice.eml" || bad "PostgreSQL: the mail does not come back byte for byte"
+	psql -q "$VIGIL_PG_URL" -c "DROP DATABASE IF EXISTS $db" > /dev/null 2>&1
+else
+	echo "SKIP: VIGIL_PG_URL not set: the PostgreSQL desk was not tried"
+fi
+
 [ $fail = 0 ] && echo PASS
 exit $fail
