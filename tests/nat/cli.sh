@@ -67,6 +67,25 @@ N expire -R idx/plain --max-age 30d > exp.out || bad "expire exited $?"
 grep -q 'removed [1-9]' exp.out || bad "expire removed nothing of 2024: $(cat exp.out)"
 N lookup -R idx/plain 10.10.9.1:40123@2024-03-01T10:12:07Z > /dev/null; [ $? = 1 ] || bad "expired mapping still answers"
 
+# ---- kill -9 in the middle of an ingest: the index stays readable, a re-run completes ----
+awk 'BEGIN { for (i = 0; i < 400000; i++) { s = i % 86400; h = int(s / 3600); m = int(s % 3600 / 60); x = s % 60;
+	printf "Mar 02 2024 %02d:%02d:%02d: %%ASA-6-305011: Built dynamic TCP translation from inside:172.16.%d.%d/%d to outside:10.10.9.%d/%d\n",
+		h, m, x, int(i / 250) % 250, i % 250 + 1, 1024 + i % 60000, 1 + i % 4, 1024 + i % 60000;
+	printf "Mar 02 2024 %02d:%02d:%02d: %%ASA-6-305012: Teardown dynamic TCP translation from inside:172.16.%d.%d/%d to outside:10.10.9.%d/%d duration 0:00:00\n",
+		h, m, x, int(i / 250) % 250, i % 250 + 1, 1024 + i % 60000, 1 + i % 4, 1024 + i % 60000 } }' > big.log
+N ingest -w idx/kill big.log 2>/dev/null &
+pid=$!
+sleep 1
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+N info -R idx/kill > kill.info 2>kill.err || bad "info after kill -9 exited $?: $(cat kill.err)"
+grep -q 'skipped' kill.err && bad "a run damaged by kill -9: $(cat kill.err)"
+N ingest -w idx/kill big.log 2>/dev/null || bad "re-ingest after kill -9 exited $?"
+ls idx/kill/h | grep -q '\.tmp$' && bad "a .tmp file left after the re-run"
+out=$(N lookup -R idx/kill -o json 10.10.9.2:1025@2024-03-02T00:00:01Z)
+printf '%s' "$out" | grep -q '"inside":"172.16.0.2","inside_port":1025' || bad "after kill -9 and re-run: $out"
+N info -R idx/kill | grep -q '^mappings:    [1-9]' || bad "info after re-run"
+
 # ---- NAT events of stored flows, checked against tshark ------------------------------------
 data=${VIGIL_DATA_DIR:-$VIGIL_SOURCE_DIR/../shared/data}
 cap=$data/netflow/akvorado/nat.pcap
