@@ -31,17 +31,21 @@
 
 struct open_ent {
 	struct nat_map m;
-	uint32_t next; /* chain; 0 = end (entries are 1-based) */
+	uint32_t next; /* free list; 0 = end (entries are 1-based) */
 	bool written;  /* already in a run as open */
 	bool used;
+};
+
+struct slot {
+	uint32_t tag, idx;
 };
 
 struct nat_writer {
 	struct nat_map *buf;
 	size_t n, cap;
 	/* open mappings by (outside, port, proto) */
-	uint32_t *bucket;
-	size_t nbucket;
+	struct slot *bucket;
+	size_t nbucket, ngone;
 	struct open_ent *ent; /* 1-based; ent[0] unused */
 	size_t nent, entcap, nopen;
 	uint32_t freelist;
@@ -49,6 +53,10 @@ struct nat_writer {
 	size_t nsrcs;
 	char *last_src;   /* the source of the last add (most adds repeat it) */
 	uint16_t last_id;
+	struct nat_sort_scratch scratch;
+	struct nat_map *grouped; /* flush: the buffer grouped by partition */
+	size_t grouped_cap;
+	uint32_t *gid;
 };
 
 /* ---- parts ---- */
@@ -221,7 +229,10 @@ int nat_index_open(const char *dir, bool writable, struct nat_index **out, char 
 
 static uint64_t key_hash(const struct vaddr *a, uint16_t port, uint8_t proto)
 {
-	return addr_hash(a) ^ ((uint64_t)port * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)proto << 56);
+	uint64_t x = addr_hash(a) ^ ((uint64_t)port << 8 | proto) * 0x9e3779b97f4a7c15ull;
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull;
+	return x ^ (x >> 32);
 }
 
 static bool same_key(const struct nat_map *m, const struct vaddr *a, uint16_t port, uint8_t proto)
@@ -232,7 +243,8 @@ static bool same_key(const struct nat_map *m, const struct vaddr *a, uint16_t po
 static int buf_push(struct nat_writer *w, const struct nat_map *m)
 {
 	if (w->n == w->cap) {
-		size_t c = w->cap ? 2 * w->cap : 4096;
+		/* the flush size at once: no copies while it fills */
+		size_t c = w->cap ? 2 * w->cap : FLUSH_MAPS + 4096;
 		struct nat_map *nb = realloc(w->buf, c * sizeof(*nb));
 		if (!nb)
 			return VIGIL_ENOMEM;
@@ -243,50 +255,69 @@ static int buf_push(struct nat_writer *w, const struct nat_map *m)
 	return 0;
 }
 
+/* The open mappings: open addressing over slots holding 32 bits of the
+ * key's hash and the entry's index, so a probe that misses (every new
+ * build) touches one cache line and no entry. */
+#define SLOT_FREE 0u
+#define SLOT_GONE UINT32_MAX
+
+static uint32_t tag_of(uint64_t h)
+{
+	return (uint32_t)(h >> 32) | 1u; /* never 0 */
+}
+
 static int grow_table(struct nat_writer *w)
 {
-	size_t nb = w->nbucket ? 2 * w->nbucket : 4096;
-	uint32_t *b = calloc(nb, sizeof(*b));
+	size_t nb = 8192; /* rebuilt at four times the live entries: tombstones go */
+	struct slot *b;
 
-	if (!b)
+	while (nb < 4 * (w->nopen + 1))
+		nb *= 2;
+	if (!(b = calloc(nb, sizeof(*b))))
 		return VIGIL_ENOMEM;
 	for (size_t i = 1; i < w->nent; i++) {
 		struct open_ent *e = &w->ent[i];
 		if (!e->used)
 			continue;
-		size_t h = key_hash(&e->m.outside, e->m.port, e->m.proto) & (nb - 1);
-		e->next = b[h];
-		b[h] = (uint32_t)i;
+		uint64_t h = key_hash(&e->m.outside, e->m.port, e->m.proto);
+		size_t at = h & (nb - 1);
+		while (b[at].idx != SLOT_FREE)
+			at = (at + 1) & (nb - 1);
+		b[at].tag = tag_of(h);
+		b[at].idx = (uint32_t)i;
 	}
 	free(w->bucket);
 	w->bucket = b;
 	w->nbucket = nb;
+	w->ngone = 0;
 	return 0;
 }
 
-/* The open entry of a key: index, and where its chain link is (for removal). */
+/* The open entry of a key (0: none) and its slot. */
 static uint32_t find_open(struct nat_writer *w, const struct vaddr *a, uint16_t port, uint8_t proto,
-			  uint32_t **link)
+			  size_t *slot)
 {
 	if (!w->nbucket)
 		return 0;
-	uint32_t *l = &w->bucket[key_hash(a, port, proto) & (w->nbucket - 1)];
-	while (*l) {
-		if (same_key(&w->ent[*l].m, a, port, proto)) {
-			if (link)
-				*link = l;
-			return *l;
+	uint64_t h = key_hash(a, port, proto);
+	uint32_t tag = tag_of(h);
+	for (size_t at = h & (w->nbucket - 1);; at = (at + 1) & (w->nbucket - 1)) {
+		const struct slot *sl = &w->bucket[at];
+		if (sl->idx == SLOT_FREE)
+			return 0;
+		if (sl->idx != SLOT_GONE && sl->tag == tag && same_key(&w->ent[sl->idx].m, a, port, proto)) {
+			if (slot)
+				*slot = at;
+			return sl->idx;
 		}
-		l = &w->ent[*l].next;
 	}
-	return 0;
 }
 
 static int put_open(struct nat_writer *w, const struct nat_map *m)
 {
 	uint32_t i;
 
-	if (w->nopen + 1 > w->nbucket && grow_table(w))
+	if (2 * (w->nopen + w->ngone + 1) > w->nbucket && grow_table(w))
 		return VIGIL_ENOMEM;
 	if (w->freelist) {
 		i = w->freelist;
@@ -308,16 +339,22 @@ static int put_open(struct nat_writer *w, const struct nat_map *m)
 	e->m = *m;
 	e->written = false;
 	e->used = true;
-	size_t h = key_hash(&m->outside, m->port, m->proto) & (w->nbucket - 1);
-	e->next = w->bucket[h];
-	w->bucket[h] = i;
+	uint64_t h = key_hash(&m->outside, m->port, m->proto);
+	size_t at = h & (w->nbucket - 1);
+	while (w->bucket[at].idx != SLOT_FREE && w->bucket[at].idx != SLOT_GONE)
+		at = (at + 1) & (w->nbucket - 1);
+	if (w->bucket[at].idx == SLOT_GONE)
+		w->ngone--;
+	w->bucket[at].tag = tag_of(h);
+	w->bucket[at].idx = i;
 	w->nopen++;
 	return 0;
 }
 
-static void drop_open(struct nat_writer *w, uint32_t i, uint32_t *link)
+static void drop_open(struct nat_writer *w, uint32_t i, size_t slot)
 {
-	*link = w->ent[i].next;
+	w->bucket[slot].idx = SLOT_GONE;
+	w->ngone++;
 	w->ent[i].used = false;
 	w->ent[i].next = w->freelist;
 	w->freelist = i;
@@ -357,7 +394,8 @@ int nat_index_add(struct nat_index *x, const struct nat_rec *r, const char *sour
 {
 	struct nat_writer *w = x->w;
 	struct nat_map m = { 0 };
-	uint32_t *link = NULL, i;
+	size_t link = 0;
+	uint32_t i;
 	int err;
 
 	if (!w)
@@ -439,17 +477,6 @@ static void part_of(const struct nat_map *m, char *kind, int64_t *t0)
 	*t0 = floor_to(m->start_ms, *kind == 'h' ? NAT_HOUR_MS : NAT_DAY_MS);
 }
 
-static int cmp_part_of(const void *a, const void *b)
-{
-	char ka, kb;
-	int64_t ta, tb;
-	part_of(a, &ka, &ta);
-	part_of(b, &kb, &tb);
-	if (ka != kb)
-		return ka < kb ? -1 : 1;
-	return ta < tb ? -1 : ta > tb;
-}
-
 static void part_path(const struct nat_index *x, char kind, int64_t t0, unsigned seq, char *out,
 		      size_t n)
 {
@@ -465,7 +492,7 @@ static void part_path(const struct nat_index *x, char kind, int64_t t0, unsigned
 }
 
 /* Write maps as a new run of partition (kind, t0); records it in x->parts. */
-static int write_part(struct nat_index *x, char kind, int64_t t0, struct nat_map *maps, size_t n,
+static int write_part(struct nat_index *x, char kind, int64_t t0, const struct nat_map *maps, size_t n,
 		      const char *const *srcs, size_t nsrcs)
 {
 	char path[4400];
@@ -478,7 +505,7 @@ static int write_part(struct nat_index *x, char kind, int64_t t0, struct nat_map
 			seq = x->parts[i].seq + 1;
 	for (int tries = 0;; tries++) {
 		part_path(x, kind, t0, seq, path, sizeof(path));
-		err = nat_run_write(path, maps, n, srcs, nsrcs);
+		err = nat_run_write(path, maps, n, srcs, nsrcs, x->w ? &x->w->scratch : NULL);
 		if (err != VIGIL_EEXIST || tries > 1000)
 			break;
 		seq++; /* another writer took that name */
@@ -616,24 +643,69 @@ int nat_index_flush(struct nat_index *x)
 	}
 	if (err || !w->n)
 		return err;
-	qsort(w->buf, w->n, sizeof(*w->buf), cmp_part_of);
-	char (*touched_k) = malloc(w->n);
-	int64_t *touched_t = malloc(w->n * sizeof(int64_t));
-	size_t ntouched = 0;
-	if (!touched_k || !touched_t)
-		err = VIGIL_ENOMEM;
-	for (size_t a = 0; a < w->n && !err;) {
+	/* group by partition with a counting pass (a flush touches few of
+	 * them: the hours the log covers and a day or two of long ones) */
+	struct pgrp { char k; int64_t t0; size_t n, at; };
+	struct pgrp *grp = NULL;
+	size_t ngrp = 0, last = 0;
+	if (w->grouped_cap < w->n) {
+		size_t c = w->n + w->n / 4;
+		uint32_t *ng = realloc(w->gid, c * sizeof(*ng));
+		if (ng)
+			w->gid = ng;
+		struct nat_map *nm = realloc(w->grouped, c * sizeof(*nm));
+		if (nm)
+			w->grouped = nm;
+		if (!ng || !nm)
+			return VIGIL_ENOMEM;
+		w->grouped_cap = c;
+	}
+	uint32_t *gid = w->gid;
+	struct nat_map *sorted = w->grouped;
+	for (size_t i = 0; i < w->n && !err; i++) {
 		char k;
 		int64_t t0;
-		part_of(&w->buf[a], &k, &t0);
-		size_t b = a + 1;
-		while (b < w->n && !cmp_part_of(&w->buf[a], &w->buf[b]))
-			b++;
-		err = write_part(x, k, t0, w->buf + a, b - a, (const char *const *)w->srcs, w->nsrcs);
-		touched_k[ntouched] = k;
-		touched_t[ntouched++] = t0;
-		a = b;
+		part_of(&w->buf[i], &k, &t0);
+		if (!(ngrp && grp[last].k == k && grp[last].t0 == t0)) {
+			for (last = 0; last < ngrp && !(grp[last].k == k && grp[last].t0 == t0); last++)
+				;
+			if (last == ngrp) {
+				struct pgrp *ng = realloc(grp, (ngrp + 1) * sizeof(*ng));
+				if (!ng) {
+					err = VIGIL_ENOMEM;
+					break;
+				}
+				grp = ng;
+				grp[ngrp++] = (struct pgrp){ k, t0, 0, 0 };
+			}
+		}
+		grp[last].n++;
+		gid[i] = (uint32_t)last;
 	}
+	for (size_t g = 0, at = 0; g < ngrp && !err; g++) {
+		grp[g].at = at;
+		at += grp[g].n;
+	}
+	if (ngrp == 1)
+		sorted = w->buf; /* one partition: no grouping needed */
+	else
+		for (size_t i = 0; i < w->n && !err; i++)
+			sorted[grp[gid[i]].at++] = w->buf[i];
+	for (size_t g = 0, at = 0; g < ngrp && !err; g++) {
+		err = write_part(x, grp[g].k, grp[g].t0, sorted + at, grp[g].n, (const char *const *)w->srcs,
+				 w->nsrcs);
+		at += grp[g].n;
+	}
+	size_t ntouched = 0;
+	char *touched_k = malloc(ngrp ? ngrp : 1);
+	int64_t *touched_t = malloc((ngrp ? ngrp : 1) * sizeof(int64_t));
+	if (!touched_k || !touched_t)
+		err = err ? err : VIGIL_ENOMEM;
+	for (size_t g = 0; g < ngrp && touched_k && touched_t; g++) {
+		touched_k[ntouched] = grp[g].k;
+		touched_t[ntouched++] = grp[g].t0;
+	}
+	free(grp);
 	if (!err)
 		w->n = 0;
 	for (size_t i = 0; i < ntouched && !err; i++)
@@ -653,6 +725,9 @@ int nat_index_close(struct nat_index *x)
 		err = nat_index_flush(x);
 		struct nat_writer *w = x->w;
 		free(w->buf);
+		free(w->grouped);
+		free(w->gid);
+		nat_sort_scratch_free(&w->scratch);
 		free(w->bucket);
 		free(w->ent);
 		for (size_t i = 0; i < w->nsrcs; i++)

@@ -58,10 +58,21 @@ int nat_map_cmp(const struct nat_map *a, const struct nat_map *b); /* key, then 
 
 struct nat_run; /* an open run file (read side) */
 
-/* Write maps[0..n) (sorted here) with the source names to path, crash-safe
- * (temporary file, fdatasync, rename, directory fsync). */
-int nat_run_write(const char *path, struct nat_map *maps, size_t n, const char *const *srcs,
-		  size_t nsrcs);
+/* Memory a writer lends nat_run_write for sorting, kept between runs so a
+ * long ingest does not fault in fresh pages at every flush. Zero it to
+ * start; nat_sort_scratch_free() at the end. */
+struct nat_sort_scratch {
+	void *keys;
+	struct nat_map *maps;
+	size_t cap;
+};
+void nat_sort_scratch_free(struct nat_sort_scratch *s);
+
+/* Write maps[0..n) (in any order: sorted here, maps left as they were)
+ * with the source names to path, crash-safe (temporary file, fdatasync,
+ * link, directory fsync). scratch may be NULL. */
+int nat_run_write(const char *path, const struct nat_map *maps, size_t n, const char *const *srcs,
+		  size_t nsrcs, struct nat_sort_scratch *scratch);
 /* Open and check a run's header and footer; VIGIL_ECHECKSUM / EFORMAT when damaged. */
 int nat_run_open(const char *path, struct nat_run **out);
 void nat_run_close(struct nat_run *r);

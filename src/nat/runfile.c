@@ -154,6 +154,89 @@ int nat_map_cmp(const struct nat_map *a, const struct nat_map *b)
 
 static int cmp_q(const void *a, const void *b) { return nat_map_cmp(a, b); }
 
+/* Sorting a million 64-byte mappings with qsort moves them around many
+ * times; sorting small keys and moving each mapping once is several times
+ * faster. The key orders exactly as nat_map_cmp. */
+struct skey {
+	uint64_t a, b, c; /* outside (big-endian halves); port, proto, start - base */
+	uint32_t i;
+};
+
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int cmp_skey(const void *x, const void *y)
+{
+	const struct skey *p = x, *q = y;
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	if (p->b != q->b)
+		return p->b < q->b ? -1 : 1;
+	if (p->c != q->c)
+		return p->c < q->c ? -1 : 1;
+	return p->i < q->i ? -1 : p->i > q->i;
+}
+
+void nat_sort_scratch_free(struct nat_sort_scratch *s)
+{
+	if (!s)
+		return;
+	free(s->keys);
+	free(s->maps);
+	memset(s, 0, sizeof(*s));
+}
+
+/* maps[0..n) in nat_map_cmp order (equal keys: in input order) into
+ * scratch->maps; returns it, or NULL out of memory. */
+static const struct nat_map *sort_maps(const struct nat_map *maps, size_t n, struct nat_sort_scratch *sc)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t i = 0; i < n; i++) {
+		if (maps[i].start_ms < lo)
+			lo = maps[i].start_ms;
+		if (maps[i].start_ms > hi)
+			hi = maps[i].start_ms;
+	}
+	if (sc->cap < n) {
+		size_t c = n + n / 4;
+		void *k = realloc(sc->keys, c * sizeof(struct skey));
+		if (k)
+			sc->keys = k;
+		struct nat_map *m = realloc(sc->maps, c * sizeof(*m));
+		if (m)
+			sc->maps = m;
+		if (!k || !m)
+			return NULL;
+		sc->cap = c;
+	}
+	struct skey *k = sc->keys;
+	struct nat_map *out = sc->maps;
+	/* 40 bits of ms from the earliest start: runs span days, not decades */
+	if ((uint64_t)(hi - lo) >= (1ULL << 40)) {
+		memcpy(out, maps, n * sizeof(*out));
+		if (n > 1)
+			qsort(out, n, sizeof(*out), cmp_q);
+		return out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		k[i].a = be64(maps[i].outside.b);
+		k[i].b = be64(maps[i].outside.b + 8);
+		k[i].c = (uint64_t)maps[i].port << 48 | (uint64_t)maps[i].proto << 40 |
+			 (uint64_t)(maps[i].start_ms - lo);
+		k[i].i = (uint32_t)i;
+	}
+	if (n > 1)
+		qsort(k, n, sizeof(*k), cmp_skey);
+	for (size_t i = 0; i < n; i++)
+		out[i] = maps[k[i].i];
+	return out;
+}
+
 /* ---- writing ---- */
 
 /* Encode maps[0..n) column by column into raw. */
@@ -223,8 +306,8 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-int nat_run_write(const char *path, struct nat_map *maps, size_t n, const char *const *srcs,
-		  size_t nsrcs)
+int nat_run_write(const char *path, const struct nat_map *in, size_t n, const char *const *srcs,
+		  size_t nsrcs, struct nat_sort_scratch *scratch)
 {
 	struct wbuf file = { 0 }, raw = { 0 }, foot = { 0 };
 	char tmp[4200];
@@ -234,8 +317,13 @@ int nat_run_write(const char *path, struct nat_map *maps, size_t n, const char *
 
 	if (nsrcs > MAX_SRCS || (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
 		return VIGIL_EINVAL;
-	if (n)
-		qsort(maps, n, sizeof(*maps), cmp_q);
+	struct nat_sort_scratch own = { 0 };
+	struct nat_sort_scratch *sc = scratch ? scratch : &own;
+	const struct nat_map *maps = sort_maps(in, n, sc);
+	if (!maps) {
+		nat_sort_scratch_free(&own);
+		return VIGIL_ENOMEM;
+	}
 
 	uint8_t hdr[HDR_LEN];
 	memcpy(hdr, NAT_RUN_MAGIC, 8);
@@ -329,6 +417,7 @@ int nat_run_write(const char *path, struct nat_map *maps, size_t n, const char *
 	free(file.p);
 	free(raw.p);
 	free(foot.p);
+	nat_sort_scratch_free(&own);
 	return err;
 }
 
