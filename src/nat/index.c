@@ -27,6 +27,7 @@
 
 #define FLUSH_MAPS (1u << 20) /* buffered mappings before a flush is forced */
 #define MAX_RUNS_PER_PART 16  /* more than this after a flush: merge them */
+#define MAX_LONG_RUNS 4       /* the long runs of a day are small and every lookup reads them */
 #define MAX_SOURCES 65535
 
 struct open_ent {
@@ -575,7 +576,7 @@ static int compact_part(struct nat_index *x, char kind, int64_t t0)
 
 	while (end < x->nparts && x->parts[end].kind == kind && x->parts[end].t0 == t0)
 		end++;
-	if (end - at <= MAX_RUNS_PER_PART)
+	if (end - at <= (kind == 'l' ? MAX_LONG_RUNS : MAX_RUNS_PER_PART))
 		return 0;
 	for (size_t i = at; i < end && !err; i++) {
 		struct nat_run *r = nat_part_run(x, &x->parts[i]);

@@ -32,6 +32,7 @@ struct cset {
 	struct cand *c;
 	size_t n, cap;
 	int err;
+	int64_t lo, cap_ms; /* the window's start and the open cap, to skip whole runs */
 };
 
 static int take(void *ctx, const struct nat_map *m, const char *src)
@@ -79,6 +80,14 @@ static void scan_range(struct nat_index *x, char kind, int64_t lo, int64_t hi,
 	     i < x->nparts && x->parts[i].kind == kind && x->parts[i].t0 <= hi && !s->err; i++) {
 		struct nat_run *r = nat_part_run(x, &x->parts[i]);
 		if (!r)
+			continue;
+		/* nothing in it can reach the window: every closed mapping ended
+		 * by max_end, every open one started by then and lasts at most cap.
+		 * (Runs after the window are read: a teardown or the next mapping
+		 * there says when an open one ended.) */
+		int64_t max_end;
+		nat_run_info(r, NULL, NULL, &max_end, NULL);
+		if (max_end + s->cap_ms < s->lo)
 			continue;
 		int rc = nat_run_find(r, outside, port, proto, take, s);
 		if (rc < 0) { /* a damaged block: the rest of the index still answers */
@@ -201,8 +210,8 @@ int nat_lookup(struct nat_index *x, const struct vaddr *outside, uint16_t port, 
 	int64_t skew = o && o->skew_ms >= 0 ? o->skew_ms : NAT_DEFAULT_SKEW_MS;
 	int64_t cap = o && o->max_open_ms > 0 ? o->max_open_ms : NAT_DEFAULT_MAX_OPEN_MS;
 	uint8_t proto = o ? o->proto : 0;
-	struct cset s = { 0 };
 	int64_t lo = t - skew, hi = t + skew;
+	struct cset s = { .lo = lo, .cap_ms = cap };
 
 	for (int pass = 0; pass < (port ? 2 : 1); pass++) {
 		uint16_t p = pass ? 0 : port; /* then one-to-one mappings of the address */
@@ -215,8 +224,8 @@ int nat_lookup(struct nat_index *x, const struct vaddr *outside, uint16_t port, 
 		 * handed out again since, in hours the window did not read */
 		int64_t earliest = INT64_MAX;
 		for (size_t i = before; i < s.n; i++)
-			if (!s.c[i].m.end_ms && s.c[i].m.start_ms < earliest)
-				earliest = s.c[i].m.start_ms;
+			if (!s.c[i].m.end_ms && s.c[i].m.start_ms < earliest && s.c[i].m.start_ms + cap >= lo)
+				earliest = s.c[i].m.start_ms; /* only opens that can still reach t */
 		if (earliest < floor_to(lo, NAT_HOUR_MS) - NAT_HOUR_MS)
 			scan_range(x, 'h', floor_to(earliest, NAT_HOUR_MS),
 				   floor_to(lo, NAT_HOUR_MS) - 2 * NAT_HOUR_MS, outside, p, proto, &s);

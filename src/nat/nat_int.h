@@ -40,7 +40,8 @@ int nat_syslog_time(const char *line, size_t len, const struct nat_fmt_opts *o, 
 
 #define NAT_RUN_MAGIC "VIGILNAT"
 #define NAT_RUN_VERSION 1
-#define NAT_BLOCK_RECS 1024
+#define NAT_BLOCK_RECS 256      /* mappings a block written (a lookup decodes one a run) */
+#define NAT_BLOCK_RECS_MAX 1024 /* and the most a reader accepts */
 
 /* One mapping as the index keeps it. */
 struct nat_map {

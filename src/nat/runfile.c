@@ -528,10 +528,10 @@ int nat_run_open(const char *path, struct nat_run **out)
 		const uint8_t *e = r->bix + (size_t)b * BIX_LEN + 2 * KEY_LEN;
 		uint64_t off = get64(e);
 		uint32_t cl = get32(e + 8), n = get32(e + 16);
-		if (off < HDR_LEN || off > fo || cl > fo - off || n == 0 || n > NAT_BLOCK_RECS)
+		if (off < HDR_LEN || off > fo || cl > fo - off || n == 0 || n > NAT_BLOCK_RECS_MAX)
 			goto fail;
 	}
-	if (!(r->dec = malloc(NAT_BLOCK_RECS * sizeof(*r->dec))) || !(r->dctx = ZSTD_createDCtx())) {
+	if (!(r->dec = malloc(NAT_BLOCK_RECS_MAX * sizeof(*r->dec))) || !(r->dctx = ZSTD_createDCtx())) {
 		err = VIGIL_ENOMEM;
 		goto fail;
 	}
@@ -564,7 +564,7 @@ static int decode_block(struct nat_run *r, uint32_t b)
 
 	if (get32(e + 20) != (uint32_t)crc32(0, r->map + off, cl))
 		return VIGIL_ECHECKSUM;
-	if (rl > 64u * NAT_BLOCK_RECS)
+	if (rl > 64u * NAT_BLOCK_RECS_MAX)
 		return VIGIL_EFORMAT;
 	if (r->rawcap < rl) {
 		uint8_t *nb = realloc(r->rawbuf, rl);
