@@ -98,7 +98,8 @@ static bool has_header(const struct report_part *p)
 	snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), p->data);
 	return rpt_ci_contains(line, "timestamp") &&
 	       (rpt_ci_contains(line, "\"ip\"") || rpt_ci_contains(line, ",ip,") ||
-		rpt_ci_contains(line, "src_ip") || rpt_ci_contains(line, "timestamp,ip"));
+		rpt_ci_contains(line, "src_ip") || rpt_ci_contains(line, "timestamp,ip") ||
+		rpt_ci_contains(line, "http_referer_ip"));
 }
 
 static int ss_probe(const struct report_msg *m, const struct report_part *p)
@@ -159,8 +160,12 @@ static int ss_parse(const struct report_msg *m, const struct report_part *p, rep
 			kind = "report";
 	}
 #define COL(n) csv_col((const char *const *)hdr, nh, n)
-	c_ip = COL("ip") >= 0 ? COL("ip") : COL("src_ip");
-	c_port = COL("port") >= 0 ? COL("port") : COL("src_port");
+	/* the host of ours the row is about: ip, src_ip, or in the referer
+	 * reports the site whose page points at the sinkhole */
+	bool referer = COL("ip") < 0 && COL("src_ip") < 0 && COL("http_referer_ip") >= 0;
+	c_ip = COL("ip") >= 0 ? COL("ip") : COL("src_ip") >= 0 ? COL("src_ip") : COL("http_referer_ip");
+	c_port = COL("port") >= 0 ? COL("port") : COL("src_port") >= 0 ? COL("src_port") :
+		 referer ? COL("http_referer_port") : -1;
 	c_proto = COL("protocol");
 	c_type = COL("type");
 	c_time = COL("timestamp");
@@ -172,7 +177,7 @@ static int ss_parse(const struct report_msg *m, const struct report_part *p, rep
 	c_url = COL("url");
 #undef COL
 	if (c_ip < 0) {
-		snprintf(err, errlen, "line 1: no ip or src_ip column");
+		snprintf(err, errlen, "line 1: no ip, src_ip or http_referer_ip column");
 		rc = VIGIL_EFORMAT;
 		goto out;
 	}

@@ -41,6 +41,10 @@ static const struct {
 	{ "*", "blocklist", "blocklist" },       { "*", "exploit", "exploit" },
 	{ "*", "sql_injection", "exploit" },     { "*", "regbot", "spam" },
 	{ "*", "badbot", "scan" },               { "*", "scraping", "scan" },
+	{ "*", "copyright", "copyright" },       { "*", "p2p", "copyright" },
+	{ "*", "dos", "ddos" },                  { "*", "webcrawler", "scan" },
+	{ "*", "childabuse", "abuse-content" },  { "*", "csam", "abuse-content" },
+	{ "*", "csem", "abuse-content" },        { "*", "trademark", "copyright" },
 	{ "copyright", "*", "copyright" },       { "fraud", "*", "phishing" },
 	{ "vulnerability", "*", "vulnerable" },  { "messaging", "*", "spam" },
 	{ "infrastructure", "*", "compromised" }, { "content", "*", "report" },
@@ -170,7 +174,8 @@ static int from_json(const struct report_part *p, struct report_occ *o, char *er
 			 jstr(j, "evidence_source"));
 	} else { /* v3 */
 		ver = jstr(j, "Version");
-		if (strcmp(ver, "3") && strcmp(ver, "2")) {
+		/* "3", "3.0.0", "2" */
+		if ((ver[0] != '3' && ver[0] != '2') || (ver[1] && ver[1] != '.')) {
 			snprintf(err, errlen, "Version \"%s\" is not an X-ARF JSON version (3, or 4 as xarf_version)", ver);
 			goto out;
 		}
@@ -185,6 +190,8 @@ static int from_json(const struct report_part *p, struct report_occ *o, char *er
 		snprintf(o->sender, sizeof(o->sender), "%s",
 			 *jstr(r, "ReporterOrgEmail") ? jstr(r, "ReporterOrgEmail") : jstr(r, "ReporterOrg"));
 		ip = jstr(rep, "SourceIp");
+		if (!*ip && json_is_object(json_object_get(rep, "Source"))) /* the 3.0.0 drafts */
+			ip = jstr(json_object_get(rep, "Source"), "IP");
 		cat = jstr(rep, "ReportClass");
 		type = jstr(rep, "ReportType");
 		date = jstr(rep, "Date");
