@@ -27,7 +27,7 @@
 
 #define FLUSH_MAPS (1u << 20) /* buffered mappings before a flush is forced */
 #define MAX_RUNS_PER_PART 16  /* more than this after a flush: merge them */
-#define MAX_LONG_RUNS 4       /* the long runs of a day are small and every lookup reads them */
+#define MAX_LONG_RUNS 2       /* the long runs of a day are small and every lookup reads them */
 #define MAX_SOURCES 65535
 
 struct open_ent {

@@ -218,7 +218,8 @@ int nat_lookup(struct nat_index *x, const struct vaddr *outside, uint16_t port, 
 		size_t before = s.n;
 		scan_range(x, 'h', floor_to(lo, NAT_HOUR_MS) - NAT_HOUR_MS, floor_to(hi, NAT_HOUR_MS),
 			   outside, p, proto, &s);
-		scan_range(x, 'l', floor_to(lo - cap, NAT_DAY_MS) - NAT_DAY_MS, floor_to(hi, NAT_DAY_MS),
+		/* long runs are by start day: an open one started at most cap before */
+		scan_range(x, 'l', floor_to(lo - cap, NAT_DAY_MS), floor_to(hi, NAT_DAY_MS),
 			   outside, p, proto, &s);
 		/* an open mapping from before the window: the port may have been
 		 * handed out again since, in hours the window did not read */
