@@ -6,11 +6,10 @@
  * flushing writes one new run per partition touched, crash-safe, and
  * merges a partition's runs into one when it has too many.
  *
- * An open with no close yet is written as open (end 0) at every flush it
- * lives through once; when its close comes it is written again, closed, and
- * the lookup prefers the closed one. A close whose open was in an earlier
- * ingest (yesterday's file) is written as it is and the lookup pairs it with
- * that open.
+ * An open with no close yet stays in memory until its close comes and is
+ * written at the close of the index as open (end 0); the next ingest's
+ * teardown of it (yesterday's build, today's DESTROY) is written as it is
+ * and the lookup pairs the two.
  */
 #include "nat/nat_int.h"
 #include "util/err.h"
@@ -627,15 +626,18 @@ static int compact_part(struct nat_index *x, char kind, int64_t t0)
 	return err;
 }
 
-int nat_index_flush(struct nat_index *x)
+static int flush(struct nat_index *x, bool opens)
 {
 	struct nat_writer *w = x ? x->w : NULL;
 	int err = 0;
 
 	if (!w)
 		return 0;
-	/* opens not yet in any run go in now, so a crash does not lose them */
-	for (size_t i = 1; i < w->nent && !err; i++) {
+	/* At the close, the mappings still open go in as open. Not at every
+	 * flush: a busy gateway has hundreds of thousands open at any moment,
+	 * nearly all closed seconds later, and writing them each time would
+	 * write most sessions twice. */
+	for (size_t i = 1; opens && i < w->nent && !err; i++) {
 		struct open_ent *e = &w->ent[i];
 		if (e->used && !e->written) {
 			err = buf_push(w, &e->m);
@@ -716,6 +718,11 @@ int nat_index_flush(struct nat_index *x)
 	return err;
 }
 
+int nat_index_flush(struct nat_index *x)
+{
+	return flush(x, false);
+}
+
 int nat_index_close(struct nat_index *x)
 {
 	int err = 0;
@@ -723,7 +730,7 @@ int nat_index_close(struct nat_index *x)
 	if (!x)
 		return 0;
 	if (x->w) {
-		err = nat_index_flush(x);
+		err = flush(x, true);
 		struct nat_writer *w = x->w;
 		free(w->buf);
 		free(w->grouped);

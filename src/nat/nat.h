@@ -118,8 +118,11 @@ int nat_index_open(const char *dir, bool writable, struct nat_index **out, char 
 /* Add one record read from source (a file name, "-" or "flows:DIR"). Not
  * durable before nat_index_flush() returned 0. */
 int nat_index_add(struct nat_index *x, const struct nat_rec *r, const char *source);
-/* Make everything added so far durable (crash-safe: a kill at any moment
- * leaves the index readable, losing at most what was not flushed). */
+/* Make every mapping added so far that has ended durable (crash-safe: a
+ * kill at any moment leaves the index readable, losing at most what was not
+ * flushed). Mappings still open are written when their teardown comes or at
+ * nat_index_close(); after a crash, ingesting the log again restores them
+ * (the same mapping twice is merged). */
 int nat_index_flush(struct nat_index *x);
 /* Flush and free (NULL is fine). */
 int nat_index_close(struct nat_index *x);
