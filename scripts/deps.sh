@@ -6,6 +6,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
  libcmocka-dev libinih-dev libzstd-dev liblz4-dev libsqlite3-dev sqlite3 libpq-dev
  libjansson-dev libpcap-dev zlib1g-dev
  libgmime-3.0-dev libxml2-dev libxml2-utils libarchive-dev libyaml-dev conntrack
+ libcurl4-openssl-dev libgpgme-dev gnupg gpg-agent python3-aiosmtpd
  nfdump softflowd tcpreplay tshark postgresql hyperfine python3 python3-scapy python3-yaml time bc"
 missing=""
 for p in $PKGS; do
