@@ -42,6 +42,7 @@ struct desk_incident {
 	int64_t first_seen, last_seen, created, updated, resolved_at; /* ms */
 	int64_t events, dups;
 	char query[512];
+	int64_t due; /* ms: when the site's answer is expected; 0 nothing awaited */
 };
 
 /* Open (and create or migrate) the desk at url. The caller frees with desk_close(). */
@@ -97,6 +98,7 @@ int desk_follow_position(struct desk *d, const char *dir, char *file, size_t n, 
 struct desk_filter {
 	const char *state, *kind, *site, *host, *owner; /* NULL: any */
 	int64_t since_ms; /* last_seen >= since_ms; 0: any */
+	int64_t overdue_at; /* 0 < due < overdue_at and not resolved/rejected; 0: any */
 	int64_t limit;    /* 0: no limit */
 	bool include_merged;
 };
@@ -166,5 +168,137 @@ int desk_document_get(struct desk *d, const char *ref, struct desk_document *out
 /* Walk the audit chain. Returns 0 and *n entries when intact; VIGIL_ETAMPER
  * with *bad_seq the first broken entry and a reason in err otherwise. */
 int desk_audit_verify(struct desk *d, int64_t *n, int64_t *bad_seq, char *err, size_t errlen);
+
+/* ---- what notifications need kept (src/notify writes it; the desk sends nothing) ----
+ * Who was told what about an incident and what is awaited from them, the
+ * durable outbox of composed mails, and advisories with their recipients. */
+
+/* Follow-up stages of a notice. */
+enum desk_stage { DESK_UNTOLD, DESK_TOLD, DESK_REMINDED, DESK_ESCALATED, DESK_STALLED };
+
+struct desk_notice {
+	int64_t incident_id;
+	char recipient[512];  /* comma-separated addresses told */
+	char escalate[512];   /* where an escalation goes ("" none) */
+	int stage;            /* enum desk_stage */
+	int64_t last_event;   /* highest event row id told */
+	int64_t first_sent, last_sent, replied; /* ms; 0 never */
+	char message_id[256]; /* of the first notice (replies refer to it) */
+};
+
+/* One piece of evidence (an event row) as notifications list it. */
+struct desk_event {
+	int64_t id;
+	char kind[24];
+	char host[ADDR_STRLEN], peer[ADDR_STRLEN];
+	int port, proto; /* -1: none */
+	int64_t first_ms, last_ms, flows, packets, bytes;
+	double score;
+	char why[512], query[512], source[64], doc[65];
+};
+
+/* The notice of an incident: 0, or VIGIL_ENOTFOUND when it was never told. */
+int desk_notice_get(struct desk *d, int64_t id, struct desk_notice *out);
+/* Every incident in one of states[0..nstates) (not merged) with events not
+ * yet told, oldest first: fn gets it, the highest event row id and the one
+ * told before (0: never told). Stops when fn returns non-zero. */
+int desk_untold(struct desk *d, const char *const *states, size_t nstates,
+		int (*fn)(void *ctx, const struct desk_incident *inc, int64_t max_event,
+			  int64_t told_event),
+		void *ctx);
+/* The events of incident id with row id in (after, upto] (upto 0: any),
+ * oldest first, at most limit (0: all). */
+int desk_events(struct desk *d, int64_t id, int64_t after, int64_t upto, size_t limit,
+		int (*fn)(void *ctx, const struct desk_event *e), void *ctx);
+/* Notices awaiting an answer whose incident's due time is before now. */
+int desk_overdue(struct desk *d, int64_t now,
+		 int (*fn)(void *ctx, const struct desk_incident *inc, const struct desk_notice *n),
+		 void *ctx);
+
+/* Set a notice's stage and the incident's due time (0: nothing awaited)
+ * without a mail (a stall), audited as "followup". */
+int desk_notice_set(struct desk *d, int64_t id, int stage, int64_t due, const char *why);
+
+/* A composed mail in the outbox. */
+struct desk_mail {
+	int64_t id;
+	char message_id[256];  /* without <> */
+	char kind[16];         /* notice update reminder escalation digest advisory */
+	char recipients[1024]; /* comma-separated bare addresses */
+	char subject[256];
+	char incidents[1024];  /* comma-separated incident ids ("" none) */
+	int64_t created, next_try, sent_at; /* ms */
+	int64_t tries;
+	char state[12];        /* queued sent failed */
+	char last_error[256];
+};
+
+/* What a queued mail tells about one incident: its notice becomes this
+ * (stage, recipients, highest event told) and its due time due (0 keeps it). */
+struct desk_told {
+	int64_t incident_id;
+	int64_t last_event;
+	int stage;
+	int64_t due;
+	const char *recipient, *escalate; /* NULL: keep */
+};
+
+/* Queue m (raw[0..len): the whole message) and update the notices of
+ * told[0..n) in one transaction, audited per incident as "notify". The
+ * mail's id goes into m->id. VIGIL_EEXIST when the Message-Id is queued
+ * already (nothing changes). */
+int desk_outbox_queue(struct desk *d, struct desk_mail *m, const void *raw, size_t len,
+		      const struct desk_told *told, size_t n);
+/* Queued mails due at now, oldest first, at most limit (0: all). */
+int desk_outbox_due(struct desk *d, int64_t now, size_t limit,
+		    int (*fn)(void *ctx, const struct desk_mail *m), void *ctx);
+/* Every mail in state (NULL: any), newest first, at most limit (0: all). */
+int desk_outbox_list(struct desk *d, const char *state, size_t limit,
+		     int (*fn)(void *ctx, const struct desk_mail *m), void *ctx);
+/* A mail by id or Message-Id, and its bytes (*raw malloc'd; may be NULL). */
+int desk_outbox_get(struct desk *d, const char *ref, struct desk_mail *out, char **raw,
+		    size_t *len);
+/* The server took mail id at now: mark it sent and keep it as outgoing
+ * correspondence on each of its incidents, audited ("mail-sent"). */
+int desk_outbox_sent(struct desk *d, int64_t id, int64_t now);
+/* A send failed: keep it queued for next_try, or (give_up) mark it failed;
+ * audited on its incidents. */
+int desk_outbox_failed(struct desk *d, int64_t id, const char *why, int64_t next_try,
+		       bool give_up);
+/* Put failed mails (id, or all when id is 0) back in the queue now. */
+int desk_outbox_retry(struct desk *d, int64_t id, int64_t now);
+
+/* Small named values kept in the desk ("digest:abuse@x" -> last period). */
+int desk_kv_get(struct desk *d, const char *key, int64_t *n, char *v, size_t vn);
+int desk_kv_set(struct desk *d, const char *key, int64_t n, const char *v);
+
+/* ---- advisories ---- */
+struct desk_advisory {
+	int64_t id;
+	char title[256];
+	char selector[512]; /* how recipients were chosen: "all" or "flows -t ... 'FILTER'" */
+	char actor[64];
+	int64_t created, sent_at;
+	int64_t recipients;
+};
+
+int desk_advisory_new(struct desk *d, const char *title, const char *body, const char *selector,
+		      int64_t *id);
+/* *body (malloc'd; may be NULL) is the advisory's text. */
+int desk_advisory_get(struct desk *d, int64_t id, struct desk_advisory *out, char **body);
+int desk_advisory_list(struct desk *d, int (*fn)(void *ctx, const struct desk_advisory *a),
+		       void *ctx);
+/* Queue mail m (raw[0..len)) of advisory id to site, listing hosts, and
+ * record the site as told, in one transaction; VIGIL_EEXIST (nothing
+ * queued) when the site got it already. */
+int desk_advisory_queue(struct desk *d, int64_t id, const char *site, const char *hosts,
+			struct desk_mail *m, const void *raw, size_t len);
+/* The recipients of advisory id: fn(site, recipient, hosts, message_id). */
+int desk_advisory_rcpts(struct desk *d, int64_t id,
+			int (*fn)(void *ctx, const char *site, const char *recipient,
+				  const char *hosts, const char *message_id),
+			void *ctx);
+/* Mark advisory id sent at now. */
+int desk_advisory_sent(struct desk *d, int64_t id, int64_t now);
 
 #endif

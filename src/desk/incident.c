@@ -42,6 +42,7 @@ void desk_row_incident(struct desk *d, struct db_stmt *st, struct desk_incident 
 	inc->events = o->col_int(st, 15);
 	inc->dups = o->col_int(st, 16);
 	col_copy(d, st, 17, inc->query, sizeof(inc->query));
+	inc->due = o->col_int(st, 18);
 }
 
 int desk_load(struct desk *d, int64_t id, struct desk_incident *inc)
@@ -288,6 +289,8 @@ int desk_incident_note(struct desk *d, int64_t id, const char *direction,
 			     json_pack("{s:s, s:s, s:s, s:s}", "direction", direction, "to",
 				       correspondent ? correspondent : "", "subject",
 				       subject ? subject : "", "body", body ? body : ""))))
+		goto fail;
+	if (!strcmp(direction, "in") && (rc = desk_notice_replied(d, &inc, correspondent)))
 		goto fail;
 	return desk_tx_commit(d);
 fail:

@@ -10,7 +10,7 @@
 #include "desk/desk.h"
 #include "util/sha256.h"
 
-#define DESK_MAXSTMT 64
+#define DESK_MAXSTMT 128
 #define DESK_KEYCACHE 65536 /* slots of the incident cache (power of 2), flushed half full */
 
 /* What a batch remembers about an incident it touched (flushed at commit). */
@@ -107,7 +107,7 @@ void desk_audit_hash(const char *prev, int64_t seq, int64_t time, const char *ac
 		     int64_t incident, const char *action, const char *detail, char *out);
 
 #define INC_COLS "id, parent_id, merged_into, kind, state, owner, site, subject, host, peer," \
-		 " first_seen, last_seen, created, updated, resolved_at, events, dups, query"
+		 " first_seen, last_seen, created, updated, resolved_at, events, dups, query, due"
 /* Fill inc from a row selected with INC_COLS. */
 void desk_row_incident(struct desk *d, struct db_stmt *st, struct desk_incident *inc);
 /* Append an audit entry whose detail is the JSON object o (stolen, may be NULL: ENOMEM). */
@@ -133,6 +133,12 @@ int desk_rules_apply(struct desk *d, const struct event *e, struct desk_kc **kc_
 /* Parse one event line and add it (bad lines: "name:lineno: reason" on stderr, counted). */
 int desk_ingest_line(struct desk *d, const char *line, size_t len, const char *name,
 		     uint64_t lineno, struct desk_ingest_stats *st);
+/* Correspondence came in on inc (inside a transaction): a reply to a notice
+ * stops its follow-up and opens the incident. */
+int desk_notice_replied(struct desk *d, const struct desk_incident *inc, const char *from);
+/* Insert a mail into the outbox inside the open transaction (m->id set);
+ * VIGIL_EEXIST when its Message-Id is there already. */
+int desk_outbox_insert(struct desk *d, struct desk_mail *m, const void *raw, size_t len);
 /* Link two incidents inside the current transaction (audited on both). */
 int desk_link_in_tx(struct desk *d, int64_t a, int64_t b);
 

@@ -91,4 +91,38 @@
 	"ALTER TABLE event ADD COLUMN doc TEXT NOT NULL DEFAULT '';"                          \
 	"CREATE INDEX event_doc ON event (doc);"
 
+/* v5: what the notification stage needs the desk to keep (the desk sends
+ * nothing itself). incident.due is RTIR's Due: when the site's answer is
+ * expected (0: nothing awaited). notice: per incident, who was told, the
+ * highest event row told (so nothing is told twice and later events go out
+ * as updates), the follow-up stage (1 told, 2 reminded, 3 escalated, 4
+ * stalled) and when a reply came. outbox: every mail composed, durable
+ * until the server took it (state queued|sent|failed, next_try for
+ * back-off); raw is the whole message, base64. kv: small named positions
+ * (the last digest period sent to each recipient). advisory and
+ * advisory_rcpt: advisories and who got them. */
+#define DESK_SCHEMA_V5(ID)                                                                    \
+	"ALTER TABLE incident ADD COLUMN due BIGINT NOT NULL DEFAULT 0;"                      \
+	"CREATE INDEX incident_due ON incident (due);"                                        \
+	"CREATE TABLE notice (incident_id BIGINT PRIMARY KEY, recipient TEXT NOT NULL,"       \
+	" escalate TEXT NOT NULL DEFAULT '', stage BIGINT NOT NULL DEFAULT 0,"                \
+	" last_event BIGINT NOT NULL DEFAULT 0, first_sent BIGINT NOT NULL DEFAULT 0,"        \
+	" last_sent BIGINT NOT NULL DEFAULT 0, replied BIGINT NOT NULL DEFAULT 0,"            \
+	" message_id TEXT NOT NULL DEFAULT '');"                                              \
+	"CREATE TABLE outbox (id " ID ", message_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL," \
+	" recipients TEXT NOT NULL, subject TEXT NOT NULL DEFAULT '',"                        \
+	" incidents TEXT NOT NULL DEFAULT '', created BIGINT NOT NULL,"                       \
+	" next_try BIGINT NOT NULL, tries BIGINT NOT NULL DEFAULT 0, state TEXT NOT NULL,"    \
+	" last_error TEXT NOT NULL DEFAULT '', sent_at BIGINT NOT NULL DEFAULT 0,"            \
+	" raw TEXT NOT NULL);"                                                                \
+	"CREATE INDEX outbox_due ON outbox (state, next_try);"                                \
+	"CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT NOT NULL DEFAULT '',"                    \
+	" n BIGINT NOT NULL DEFAULT 0);"                                                      \
+	"CREATE TABLE advisory (id " ID ", title TEXT NOT NULL, body TEXT NOT NULL,"          \
+	" selector TEXT NOT NULL DEFAULT '', created BIGINT NOT NULL, actor TEXT NOT NULL,"   \
+	" sent_at BIGINT NOT NULL DEFAULT 0);"                                                \
+	"CREATE TABLE advisory_rcpt (advisory_id BIGINT NOT NULL, site TEXT NOT NULL,"        \
+	" recipient TEXT NOT NULL, hosts TEXT NOT NULL DEFAULT '',"                           \
+	" message_id TEXT NOT NULL DEFAULT '', PRIMARY KEY (advisory_id, site));"
+
 #endif

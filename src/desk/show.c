@@ -56,6 +56,14 @@ int desk_list(struct desk *d, const struct desk_filter *f,
 		ipos[ni] = np;
 		ints[ni++] = f->since_ms;
 	}
+	if (f->overdue_at) {
+		np++;
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+					" AND due > 0 AND due < $%d AND state NOT IN ('resolved', 'rejected')",
+					np);
+		ipos[ni] = np;
+		ints[ni++] = f->overdue_at;
+	}
 	len += (size_t)snprintf(sql + len, sizeof(sql) - len, " ORDER BY id DESC");
 	if (f->limit > 0) {
 		np++;
@@ -105,6 +113,7 @@ json_t *desk_incident_json(const struct desk_incident *inc)
 	json_object_set_new(o, "created", time_json(inc->created));
 	json_object_set_new(o, "updated", time_json(inc->updated));
 	json_object_set_new(o, "resolved_at", time_json(inc->resolved_at));
+	json_object_set_new(o, "due", time_json(inc->due));
 	return o;
 }
 
@@ -310,6 +319,21 @@ int desk_show(struct desk *d, int64_t id, json_t **out)
 		desk_bind_int(d, st, 1, id);
 		if ((rc = collect(d, st, parts[i].max, arr, parts[i].row)))
 			goto fail;
+	}
+	{
+		struct desk_notice nt;
+		static const char *const stages[] = { "untold", "told", "reminded", "escalated",
+						      "stalled" };
+
+		if (desk_notice_get(d, id, &nt) == 0)
+			json_object_set_new(
+				o, "notice",
+				json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:s}", "to", nt.recipient,
+					  "escalate", nt.escalate, "stage",
+					  nt.stage >= 0 && nt.stage <= 4 ? stages[nt.stage] : "?",
+					  "events_told", (json_int_t)nt.last_event, "first_sent",
+					  time_json(nt.first_sent), "last_sent", time_json(nt.last_sent),
+					  "replied", time_json(nt.replied), "message_id", nt.message_id));
 	}
 	if (inc.host[0]) {
 		json_t *hosts = json_object_get(o, "hosts");

@@ -10,7 +10,8 @@
 
 #define VTIME_STRLEN 32
 
-/* Current wall-clock time in ms. */
+/* Current wall-clock time in ms (from VIGIL_CLOCK=TIME on, when set: a
+ * clock for tests that starts at TIME and runs). */
 int64_t vtime_now_ms(void);
 /* Monotonic clock in ns, for measuring intervals. */
 uint64_t vtime_mono_ns(void);

@@ -384,3 +384,21 @@ char *whois_range_format(const struct whois_result *r, char *buf)
 	snprintf(buf, WHOIS_RANGE_STRLEN, "%s - %s", addr_format(&r->lo, a), addr_format(&r->hi, b));
 	return buf;
 }
+
+int whois_each_site(const struct whois_db *db,
+		    int (*fn)(void *ctx, const char *site, const struct vaddr *a), void *ctx)
+{
+	for (size_t s = 0; s < db->sites.n; s++) {
+		/* the first prefix of the site: lookups there answer for it */
+		for (size_t i = 0; i < db->sitepfx.n; i++) {
+			int rc;
+
+			if (db->sitepfx.v[i].site != s)
+				continue;
+			if ((rc = fn(ctx, w_str(db, db->sites.v[s].id), &db->sitepfx.v[i].lo)))
+				return rc;
+			break;
+		}
+	}
+	return 0;
+}

@@ -141,6 +141,12 @@ size_t whois_lookup_batch(const struct whois_db *db, const struct vaddr *a, size
 
 void whois_get_stats(const struct whois_db *db, struct whois_stats *st);
 
+/* Every site of the sites table once, in file order: fn(ctx, site id, an
+ * address of its first prefix, for whois_lookup). Stops when fn returns
+ * non-zero and returns that. */
+int whois_each_site(const struct whois_db *db,
+		    int (*fn)(void *ctx, const char *site, const struct vaddr *a), void *ctx);
+
 /* "inetnum 193.0.0.0 - 193.0.7.255 (ripe.db.inetnum line 1234)" or
  * "sites.conf line 12 (site oxford)" into buf; returns buf ("" when none). */
 char *whois_src_format(const struct whois_src *s, char *buf, size_t len);
