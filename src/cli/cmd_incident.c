@@ -30,14 +30,14 @@ struct opts {
 	const char *hosts[MAX_HOSTS];
 	size_t nhosts;
 	int64_t limit;
-	bool all, progress;
+	bool all, progress, overdue;
 	const char *pos[MAX_POS];
 	size_t npos;
 };
 
 static const char USAGE[] =
 	"usage: vigil incident COMMAND [--desk URL] [-c CONFIG] [--actor NAME] ...\n"
-	"  list [--state S] [--kind K] [--site S] [--host IP] [--owner U] [--age 7d] [-n N] [--all] [-o table|json]\n"
+	"  list [--state S] [--kind K] [--site S] [--host IP] [--owner U] [--age 7d] [--overdue] [-n N] [--all] [-o table|json]\n"
 	"  show ID [-o table|json]\n"
 	"  new --kind K --host IP [--site S] [--subject TEXT]\n"
 	"  set ID FIELD=VALUE ...      (state, owner, site, subject, parent)\n"
@@ -91,6 +91,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		}
 		if (!strcmp(a, "--progress")) {
 			o->progress = true;
+			continue;
+		}
+		if (!strcmp(a, "--overdue")) {
+			o->overdue = true;
 			continue;
 		}
 		if (i + 1 >= argc) {
@@ -251,6 +255,8 @@ static int do_list(struct desk *d, const struct opts *o)
 			return usage_err("--age takes a duration (7d, 12h, 30m)");
 		f.since_ms = vtime_now_ms() - ms;
 	}
+	if (o->overdue)
+		f.overdue_at = vtime_now_ms();
 	if (!json_out(o))
 		printf("%7s  %-8s  %-10s  %-15s  %-12s  %-8s  %6s  %-20s  %s\n", "ID", "STATE", "KIND",
 		       "HOST", "SITE", "OWNER", "EVENTS", "LAST SEEN", "SUBJECT");
@@ -284,6 +290,15 @@ static void show_text(json_t *o)
 	       (long long)json_integer_value(json_object_get(o, "events")),
 	       (long long)json_integer_value(json_object_get(o, "duplicates")), js(o, "created"),
 	       js(o, "updated"));
+	if ((v = json_object_get(o, "notice"))) {
+		printf("  told %s (%s) first %s last %s", js(v, "to"), js(v, "stage"),
+		       js(v, "first_sent"), js(v, "last_sent"));
+		if (json_is_string(json_object_get(v, "replied")))
+			printf("   replied %s", js(v, "replied"));
+		else
+			printf("   due %s", js(o, "due"));
+		printf("\n");
+	}
 	if ((v = json_object_get(o, "parent")) && json_is_integer(v))
 		printf("  parent %lld\n", (long long)json_integer_value(v));
 	if ((v = json_object_get(o, "merged_into")) && json_is_integer(v))

@@ -16,6 +16,7 @@
  */
 #include "cli/commands.h"
 #include "cli/run_mail.h"
+#include "cli/run_notify.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -60,6 +61,7 @@ struct run {
 	struct desk *desk;
 	struct whois_db *whois;
 	struct run_mail *mail; /* [report] maildir, NULL when none */
+	struct run_notify *notify; /* [notify], NULL when off */
 	const char *events_dir;
 	/* events buffered on the store thread, appended once per batch */
 	struct event ev[EVENT_BATCH];
@@ -341,6 +343,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	if (run_mail_start(r.cf, desk_url, r.whois, ncap == 0, &r.mail) < 0)
 		goto out;
+	if (run_notify_start(r.cf, desk_url, r.whois, ncap == 0, &r.notify) < 0)
+		goto out;
 
 	/* the collector */
 	collect_opts_init(&co);
@@ -397,6 +401,9 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "vigil run: desk: mail not filed is left in the maildir\n");
 			goto out;
 		}
+		/* and tell the sites what this run found */
+		if (run_notify_once(r.notify) < 0)
+			fprintf(stderr, "vigil run: notify: not everything was composed or sent (see above)\n");
 	} else {
 		pthread_t col_thr;
 
@@ -432,6 +439,7 @@ usage:
 	fputs(usage_text, stderr);
 	return 2;
 out:
+	run_notify_stop(r.notify);
 	run_mail_stop(r.mail);
 	if (follower) { /* an error before the normal stop */
 		r.follow_stop = 1;

@@ -18,6 +18,8 @@ int cmd_whois(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_nat(int argc, char **argv);
+int cmd_notify(int argc, char **argv);
+int cmd_advisory(int argc, char **argv);
 
 /* Report a bad line of an input file as "FILE:LINE: MSG" (a warning: the rest
  * loads), or a whole-file problem as an error; an intel/whois error callback. */

@@ -40,6 +40,10 @@ static const struct command commands[] = {
 	  "vigil report parse|ingest [--desk URL] [--nat DIR] [-c CONFIG] [-o json] FILE.eml|MAILDIR|-" },
 	{ "nat", cmd_nat, "NAT logs: index gateway translations, find the inside host of ip:port@time",
 	  "vigil nat ingest|lookup|info|expire -w|-R DIR [--format F] [-o json] ..." },
+	{ "notify", cmd_notify, "tell the sites: notices, digests, reminders and escalation, the outbox",
+	  "vigil notify run|preview|check|outbox|show|retry [-c CONFIG] [--desk URL] ..." },
+	{ "advisory", cmd_advisory, "advisories to every site or to the sites a flow query concerns",
+	  "vigil advisory new|list|show|preview|send [-c CONFIG] ..." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

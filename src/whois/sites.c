@@ -13,7 +13,7 @@
  *     pgp = 0x12345678
  *     language = en
  *     format = text | iodef | csv
- *     batch = 1h
+ *     batch = 1h          (now: a mail an incident)
  *
  * An address covered by a site prefix is "ours"; the fields a site sets
  * override RPSL's answers. Every bad line is reported with file:line and
@@ -140,8 +140,8 @@ static int set_field(struct sctx *s, const char *k, size_t kn, const char *v, si
 		}
 		memcpy(tmp, v, vn);
 		tmp[vn] = '\0';
-		if (vtime_parse_duration(tmp, &ms) || ms < 0) {
-			bad(s, "bad batch window (e.g. 1h, 30m)");
+		if (strcasecmp(tmp, "now") && (vtime_parse_duration(tmp, &ms) || ms < 0)) {
+			bad(s, "bad batch window (now, or e.g. 1h, 30m)");
 			return 0;
 		}
 		f = &st->batch;
