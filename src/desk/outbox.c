@@ -363,6 +363,17 @@ int desk_outbox_sent(struct desk *d, int64_t id, int64_t now)
 	m.sent_at = now;
 	c.m = &m;
 	c.body = raw;
+	if (strchr(m.incidents, ',')) {
+		/* a digest is kept once, in the outbox; each incident refers to it */
+		char ref2[400];
+
+		snprintf(ref2, sizeof(ref2),
+			 "Sent in digest mail %lld <%s> with other incidents: `vigil notify show %lld`.",
+			 (long long)m.id, m.message_id, (long long)m.id);
+		free(raw);
+		raw = strdup(ref2);
+		c.body = raw ? raw : "";
+	}
 	if (m.incidents[0] && (rc = each_id(m.incidents, sent_one, d, &c)))
 		goto fail;
 	if (!m.incidents[0] &&

@@ -84,7 +84,7 @@ int notify_compose(struct notify *n, const char *name, const struct notify_who *
 			snprintf(subject + l, sizeof(subject) - l, " %s", tag);
 		}
 	}
-	snprintf(out->m.subject, sizeof(out->m.subject), "%s", subject);
+	snprintf(out->m.subject, sizeof(out->m.subject), "%.255s", subject);
 	snprintf(out->m.kind, sizeof(out->m.kind), "%s", kind);
 	snprintf(out->m.recipients, sizeof(out->m.recipients), "%s", to ? to : w->to);
 	snprintf(out->m.incidents, sizeof(out->m.incidents), "%s", incidents ? incidents : "");
