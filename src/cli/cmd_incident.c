@@ -309,6 +309,12 @@ static void show_text(json_t *o)
 			printf(" %s", json_string_value(v));
 		printf("\n");
 	}
+	if (json_array_size(a = json_object_get(o, "peers"))) {
+		printf("  peers (%zu):", json_array_size(a));
+		json_array_foreach(a, i, v)
+			printf(" %s", json_string_value(v));
+		printf("\n");
+	}
 	if (json_array_size(a = json_object_get(o, "links"))) {
 		printf("  linked:");
 		json_array_foreach(a, i, v)

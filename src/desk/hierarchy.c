@@ -26,7 +26,9 @@ static int recount(struct desk *d, int64_t id)
 		return VIGIL_EDB;
 	desk_bind_int(d, st, 1, id);
 	desk_bind_int(d, st, 2, vtime_now_ms());
-	return desk_run(d, st);
+	if (desk_run(d, st))
+		return VIGIL_EDB;
+	return desk_peers_rebuild(d, id);
 }
 
 /* Run one of the "move rows from incident $2 to $1" statements. */

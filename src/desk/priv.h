@@ -14,11 +14,17 @@
 #define DESK_KEYCACHE 65536 /* slots of the incident cache (power of 2), flushed half full */
 
 /* What a batch remembers about an incident it touched (flushed at commit). */
+/* Peers of an incident remembered in its cache entry (so a join with a
+ * known peer costs no query). */
+#define DESK_KC_PEERS 4
+
 struct desk_kc {
 	char key[160];
 	int64_t id;      /* 0: empty slot */
 	int64_t first_seen, last_seen, events, dups, joined;
 	int64_t base_events, base_dups; /* values when loaded */
+	uint32_t peers[DESK_KC_PEERS];  /* hashes of peers known to be listed */
+	uint32_t npeer;
 	bool dirty;
 };
 
@@ -139,6 +145,13 @@ int desk_notice_replied(struct desk *d, const struct desk_incident *inc, const c
 /* Insert a mail into the outbox inside the open transaction (m->id set);
  * VIGIL_EEXIST when its Message-Id is there already. */
 int desk_outbox_insert(struct desk *d, struct desk_mail *m, const void *raw, size_t len);
+/* Event of kind with peer joined the cached incident k: list the peer on
+ * it, and when it is new there, put the incident in the peer's campaign
+ * (peers.c). */
+int desk_peer_seen(struct desk *d, struct desk_kc *k, const char *kind, const char *peer,
+		   int64_t first_ms);
+/* List the peers of incident id again from its events (after merge/split). */
+int desk_peers_rebuild(struct desk *d, int64_t id);
 /* Link two incidents inside the current transaction (audited on both). */
 int desk_link_in_tx(struct desk *d, int64_t a, int64_t b);
 

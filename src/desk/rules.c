@@ -2,9 +2,10 @@
  * rules.c - how events become incidents (the rules analysts read in
  * docs/internals/desk.md and vigil-incident(1)):
  *
- *  key   kind + host, plus the peer for kinds about a peer (cc, blocklist);
- *        with a site lookup, a peer kind's key is kind + peer + site (one
- *        incident per site), and campaigns group such incidents by kind+peer.
+ *  key   kind + host: one host to clean is one incident, whichever peers
+ *        it talked to; the peers of cc and blocklist incidents are listed
+ *        with the incident and a peer shared by several hosts makes a
+ *        campaign parent (peers.c).
  *  join  the key's newest incident is not resolved/rejected and its
  *        last_seen is within the window (24 h) of the event: append.
  *  reopen the key's newest incident was resolved and the event is within
@@ -246,70 +247,6 @@ static int find_by_key(struct desk *d, const char *key, struct desk_incident *in
 	return 0;
 }
 
-/* Give a new child incident a campaign parent once a second site/host shows up. */
-static int attach_campaign(struct desk *d, int64_t child, const struct desk_incident *tmpl,
-			   const char *ckey)
-{
-	static const char SQL_PARENT[] =
-		"SELECT id FROM incident WHERE key = $1 AND state <> 'resolved' AND state <> 'rejected'"
-		" ORDER BY id DESC LIMIT 1";
-	static const char SQL_SIBLING[] =
-		"SELECT id FROM incident WHERE ckey = $1 AND id <> $2 AND parent_id IS NULL"
-		" AND merged_into IS NULL AND state <> 'resolved' AND state <> 'rejected'"
-		" ORDER BY id DESC LIMIT 1";
-	static const char SQL_SETPARENT[] = "UPDATE incident SET parent_id = $1 WHERE id = $2";
-	char pkey[200], detail[64];
-	int64_t parent = 0, sibling = 0;
-	struct db_stmt *st;
-	int rc;
-
-	snprintf(pkey, sizeof(pkey), "campaign|%s", ckey);
-	if (!(st = desk_q(d, SQL_PARENT)))
-		return VIGIL_EDB;
-	desk_bind_text(d, st, 1, pkey);
-	if ((rc = desk_step(d, st)) < 0)
-		return rc;
-	if (rc)
-		parent = d->ops->col_int(st, 0);
-	d->ops->reset(st);
-	if (!parent) {
-		if (!(st = desk_q(d, SQL_SIBLING)))
-			return VIGIL_EDB;
-		desk_bind_text(d, st, 1, ckey);
-		desk_bind_int(d, st, 2, child);
-		if ((rc = desk_step(d, st)) < 0)
-			return rc;
-		if (rc)
-			sibling = d->ops->col_int(st, 0);
-		d->ops->reset(st);
-		if (!sibling)
-			return 0;
-		struct desk_incident p = *tmpl;
-		p.host[0] = '\0';
-		p.site[0] = '\0';
-		snprintf(p.subject, sizeof(p.subject), "campaign: %s %s", tmpl->kind, tmpl->peer);
-		if ((rc = desk_create(d, &p, pkey, "", "campaign parent: several sites/hosts", &parent)))
-			return rc;
-		if (!(st = desk_q(d, SQL_SETPARENT)))
-			return VIGIL_EDB;
-		desk_bind_int(d, st, 1, parent);
-		desk_bind_int(d, st, 2, sibling);
-		if (desk_run(d, st))
-			return VIGIL_EDB;
-		snprintf(detail, sizeof(detail), "{\"parent\":%lld}", (long long)parent);
-		if (desk_audit_add(d, sibling, "set-parent", detail))
-			return VIGIL_EDB;
-	}
-	if (!(st = desk_q(d, SQL_SETPARENT)))
-		return VIGIL_EDB;
-	desk_bind_int(d, st, 1, parent);
-	desk_bind_int(d, st, 2, child);
-	if (desk_run(d, st))
-		return VIGIL_EDB;
-	snprintf(detail, sizeof(detail), "{\"parent\":%lld}", (long long)parent);
-	return desk_audit_add(d, child, "set-parent", detail);
-}
-
 static bool peer_kind(const char *kind)
 {
 	return !strcmp(kind, "cc") || !strcmp(kind, "blocklist");
@@ -326,25 +263,16 @@ int desk_rules_apply(struct desk *d, const struct event *e, struct desk_kc **kc_
 	addr_format(&e->host, host);
 	if (e->has_peer)
 		addr_format(&e->peer, peer);
-	if (d->site_fn && d->site_fn(d->site_ctx, &e->host, site, sizeof(site)) != 0)
-		site[0] = '\0';
-	site[sizeof(site) - 1] = '\0';
-	if (peer_kind(e->kind) && e->has_peer) {
+	snprintf(key, sizeof(key), "%s|%s", e->kind, host);
+	if (peer_kind(e->kind) && e->has_peer)
 		snprintf(ckey, sizeof(ckey), "%s|%s", e->kind, peer);
-		if (site[0])
-			snprintf(key, sizeof(key), "%s|%s|@%s", e->kind, peer, site);
-		else
-			snprintf(key, sizeof(key), "%s|%s|%s", e->kind, host, peer);
-	} else {
-		snprintf(key, sizeof(key), "%s|%s", e->kind, host);
-	}
 	k = kc_slot(d, key);
 	if (!k)
 		return VIGIL_ELIMIT;
 	if (k->id && e->first_ms <= k->last_seen + d->window_ms) {
 		*outcome = 0;
 		*kc_out = k;
-		return 0;
+		return ckey[0] ? desk_peer_seen(d, k, e->kind, peer, e->first_ms) : 0;
 	}
 	/* Out of the window of the cached incident: what is stored must be
 	 * current before it is read back (and before the slot is reused). */
@@ -371,6 +299,10 @@ int desk_rules_apply(struct desk *d, const struct event *e, struct desk_kc **kc_
 		snprintf(inc.state, sizeof(inc.state), "new");
 		desk_copy(inc.host, sizeof(inc.host), host);
 		desk_copy(inc.peer, sizeof(inc.peer), peer);
+		/* the site is asked only for a new incident: joins are the hot path */
+		if (d->site_fn && d->site_fn(d->site_ctx, &e->host, site, sizeof(site)) != 0)
+			site[0] = '\0';
+		site[sizeof(site) - 1] = '\0';
 		desk_copy(inc.site, sizeof(inc.site), site);
 		desk_copy(inc.query, sizeof(inc.query), e->query);
 		desk_copy(inc.subject, sizeof(inc.subject), e->why);
@@ -382,8 +314,6 @@ int desk_rules_apply(struct desk *d, const struct event *e, struct desk_kc **kc_
 		inc.events = 0;
 		if (prev.id && (rc = desk_link_in_tx(d, id, prev.id)))
 			return rc;
-		if (ckey[0] && (rc = attach_campaign(d, id, &inc, ckey)))
-			return rc;
 	}
 	if (!k->id)
 		d->kc_used++;
@@ -394,5 +324,5 @@ int desk_rules_apply(struct desk *d, const struct event *e, struct desk_kc **kc_
 	k->last_seen = inc.last_seen;
 	k->events = inc.events;
 	*kc_out = k;
-	return 0;
+	return ckey[0] ? desk_peer_seen(d, k, e->kind, peer, e->first_ms) : 0;
 }

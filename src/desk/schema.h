@@ -125,4 +125,21 @@
 	" recipient TEXT NOT NULL, hosts TEXT NOT NULL DEFAULT '',"                           \
 	" message_id TEXT NOT NULL DEFAULT '', PRIMARY KEY (advisory_id, site));"
 
+/* v6: one incident per host to clean. The key of cc and blocklist incidents
+ * loses the peer (kind|host, as for every kind); the peers an incident's
+ * events name are listed in incident_peer, which campaigns (a peer shared
+ * by several hosts) are found through. Existing incidents are rekeyed and
+ * their peers listed from their events. */
+#define DESK_SCHEMA_V6                                                                        \
+	"CREATE TABLE incident_peer (kind TEXT NOT NULL, peer TEXT NOT NULL,"                 \
+	" incident_id BIGINT NOT NULL, first_ms BIGINT NOT NULL,"                             \
+	" PRIMARY KEY (kind, peer, incident_id));"                                            \
+	"CREATE INDEX incident_peer_incident ON incident_peer (incident_id);"                 \
+	"INSERT INTO incident_peer (kind, peer, incident_id, first_ms)"                       \
+	" SELECT kind, peer, incident_id, MIN(first_ms) FROM event"                           \
+	" WHERE peer <> '' AND (kind = 'cc' OR kind = 'blocklist')"                           \
+	" GROUP BY kind, peer, incident_id;"                                                  \
+	"UPDATE incident SET key = kind || '|' || host"                                       \
+	" WHERE (kind = 'cc' OR kind = 'blocklist') AND host <> '' AND key NOT LIKE 'campaign|%';"
+
 #endif

@@ -262,6 +262,8 @@ int desk_show(struct desk *d, int64_t id, json_t **out)
 {
 	static const char SQL_KIDS[] = "SELECT " INC_COLS " FROM incident WHERE parent_id = $1 ORDER BY id";
 	static const char SQL_HOSTS[] = "SELECT DISTINCT host FROM event WHERE incident_id = $1 ORDER BY host";
+	static const char SQL_PEERS[] =
+		"SELECT peer FROM incident_peer WHERE incident_id = $1 ORDER BY first_ms, peer";
 	static const char SQL_LINKS[] =
 		"SELECT b FROM link WHERE a = $1 UNION SELECT a FROM link WHERE b = $1 ORDER BY 1";
 	static const char SQL_MERGED[] = "SELECT id FROM incident WHERE merged_into = $1 ORDER BY id";
@@ -290,6 +292,7 @@ int desk_show(struct desk *d, int64_t id, json_t **out)
 	} parts[] = {
 		{ SQL_KIDS, "children", 100000, row_child },
 		{ SQL_HOSTS, "hosts", 100000, row_text0 },
+		{ SQL_PEERS, "peers", 100000, row_text0 },
 		{ SQL_LINKS, "links", 100000, row_int0 },
 		{ SQL_MERGED, "merged", 100000, row_int0 },
 		{ SQL_EVENTS, "evidence", SHOW_MAX_EVENTS, row_event },

@@ -359,18 +359,68 @@ static void test_campaign_no_sites(void **state)
 
 	mkev(&ev[0], "cc", "192.0.2.20", "198.51.100.1", 0, 1);
 	mkev(&ev[1], "cc", "192.0.2.21", "198.51.100.1", 0, 1);
-	mkev(&ev[2], "cc", "192.0.2.20", "198.51.100.2", 0, 1); /* another C&C: its own incident */
+	mkev(&ev[2], "cc", "192.0.2.20", "198.51.100.2", 0, 1); /* another C&C: same host, same incident */
 	ingest(f, ev, 3, &st);
-	assert_int_equal(st.new_incidents, 3);
+	assert_int_equal(st.new_incidents, 2);
+	assert_int_equal(st.joined, 1);
 	/* 1 and 2 share a peer: a campaign parent (3, made with the second) holds both */
-	assert_int_equal(count(f, &flt), 4);
+	assert_int_equal(count(f, &flt), 3);
 	assert_int_equal(desk_show(f->d, 3, &o), 0);
 	assert_string_equal(json_string_value(json_object_get(o, "peer")), "198.51.100.1");
 	assert_int_equal(json_count(o, "children"), 2);
 	json_decref(o);
-	assert_int_equal(desk_show(f->d, 4, &o), 0);
-	assert_true(json_is_null(json_object_get(o, "parent")));
+	assert_int_equal(desk_show(f->d, 1, &o), 0);
+	assert_int_equal(json_count(o, "peers"), 2);
+	assert_int_equal(json_count(o, "evidence"), 2);
+	assert_int_equal(json_integer_value(json_object_get(o, "parent")), 3);
 	json_decref(o);
+}
+
+/* One host talking to twenty C&C servers in an hour is one incident listing
+ * twenty peers; a second host sharing two of them makes two campaigns: the
+ * first is the parent of both, the second is linked to both. */
+static void test_one_incident_per_host(void **state)
+{
+	struct fx *f = *state;
+	struct event ev[22];
+	struct desk_ingest_stats st = { 0 };
+	struct desk_filter flt = { .kind = "cc" };
+	char peer[32];
+	json_t *o;
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(peer, sizeof(peer), "198.51.100.%d", i + 1);
+		mkev(&ev[i], "cc", "192.0.2.20", peer, 0, i + 1);
+		ev[i].first_ms += i * 60000;
+		ev[i].last_ms += i * 60000;
+	}
+	mkev(&ev[20], "cc", "192.0.2.21", "198.51.100.5", 1, 1);
+	mkev(&ev[21], "cc", "192.0.2.21", "198.51.100.7", 1, 2);
+	ingest(f, ev, 22, &st);
+	assert_int_equal(st.new_incidents, 2);
+	assert_int_equal(st.joined, 20);
+	assert_int_equal(desk_show(f->d, 1, &o), 0);
+	assert_int_equal(json_count(o, "peers"), 20);
+	assert_int_equal(json_count(o, "evidence"), 20);
+	assert_int_equal(json_integer_value(json_object_get(o, "parent")), 3);
+	assert_int_equal(json_count(o, "links"), 1); /* campaign 4 */
+	json_decref(o);
+	/* incidents: 1 and 2 (hosts), 3 and 4 (campaigns of .5 and .7) */
+	assert_int_equal(count(f, &flt), 4);
+	assert_int_equal(desk_show(f->d, 3, &o), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "peer")), "198.51.100.5");
+	assert_int_equal(json_count(o, "children"), 2);
+	json_decref(o);
+	assert_int_equal(desk_show(f->d, 4, &o), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "peer")), "198.51.100.7");
+	assert_int_equal(json_count(o, "links"), 2);
+	json_decref(o);
+	/* replayed: nothing new, nothing twice */
+	memset(&st, 0, sizeof(st));
+	ingest(f, ev, 22, &st);
+	assert_int_equal(st.duplicates, 22);
+	assert_int_equal(count(f, &flt), 4);
+	verify_ok(f);
 }
 
 static int fake_site(void *ctx, const struct vaddr *a, char *site, size_t n)
@@ -390,22 +440,23 @@ static void test_campaign_sites(void **state)
 
 	desk_set_site_lookup(f->d, fake_site, NULL);
 	mkev(&ev[0], "cc", "192.0.2.20", "198.51.100.1", 0, 1); /* site2 */
-	mkev(&ev[1], "cc", "192.0.2.21", "198.51.100.1", 0, 2); /* site2: same child */
+	mkev(&ev[1], "cc", "192.0.2.21", "198.51.100.1", 0, 2); /* site2: its own host incident */
 	mkev(&ev[2], "cc", "192.0.2.35", "198.51.100.1", 0, 3); /* site3 */
 	mkev(&ev[3], "scan", "192.0.2.36", NULL, 0, 3);         /* no peer: site recorded */
 	ingest(f, ev, 4, &st);
-	assert_int_equal(st.new_incidents, 3);
-	assert_int_equal(st.joined, 1);
-	assert_int_equal(count(f, &flt), 1);
+	assert_int_equal(st.new_incidents, 4);
+	assert_int_equal(st.joined, 0);
+	assert_int_equal(count(f, &flt), 2);
 	flt.site = "site3";
 	assert_int_equal(count(f, &flt), 2);
-	/* the parent is 3 (created with the second child), children 1 and 2 */
+	/* the parent is 3 (created with the second host), children 1, 2 and 4 */
 	assert_int_equal(desk_show(f->d, 3, &o), 0);
-	assert_int_equal(json_count(o, "children"), 2);
+	assert_int_equal(json_count(o, "children"), 3);
 	json_decref(o);
 	assert_int_equal(desk_show(f->d, 1, &o), 0);
-	assert_int_equal(json_count(o, "hosts"), 2);
-	assert_int_equal(json_count(o, "evidence"), 2);
+	assert_int_equal(json_count(o, "hosts"), 1);
+	assert_int_equal(json_count(o, "evidence"), 1);
+	assert_string_equal(json_string_value(json_object_get(o, "site")), "site2");
 	json_decref(o);
 }
 
@@ -773,6 +824,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_reopen_and_recurrence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_campaign_no_sites, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_campaign_sites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_incident_per_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notes_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_split_link, setup, teardown),
