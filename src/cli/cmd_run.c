@@ -12,10 +12,12 @@
  * Threads: the collector's receive and store threads (detectors run on the
  * store thread as a sink), one desk follower, and this thread, which waits
  * for signals: SIGTERM/SIGINT stop, SIGHUP reloads the allow-list, sampling
- * overrides and threat lists, SIGUSR1 prints per-exporter counters.
+ * overrides and threat lists (and what the lists gained is hunted for in the
+ * stored flows, run_hunt.h), SIGUSR1 prints per-exporter counters.
  */
 #include "cli/commands.h"
 #include "cli/run_mail.h"
+#include "cli/run_hunt.h"
 #include "cli/run_notify.h"
 
 #include <dirent.h>
@@ -62,6 +64,7 @@ struct run {
 	struct whois_db *whois;
 	struct run_mail *mail; /* [report] maildir, NULL when none */
 	struct run_notify *notify; /* [notify], NULL when off */
+	struct run_hunt *hunt; /* retro-hunts on reload, NULL when off */
 	const char *events_dir;
 	/* events buffered on the store thread, appended once per batch */
 	struct event ev[EVENT_BATCH];
@@ -236,6 +239,8 @@ static void signal_loop(struct run *r, const sigset_t *set)
 				log_warn("run: reload: %s", err);
 			if (load_intel(r, ncf) < 0)
 				log_error("run: reload of threat lists failed; keeping the old lists");
+			else
+				run_hunt_reloaded(r->hunt);
 			conf_free(ncf); /* r->cf stays for the detectors' settings */
 			log_info("run: configuration reloaded");
 		}
@@ -345,6 +350,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	if (run_notify_start(r.cf, desk_url, r.whois, ncap == 0, &r.notify) < 0)
 		goto out;
+	if (ncap == 0 && r.det &&
+	    run_hunt_start(r.cf, desk_url, conf_get(r.cf, "store", "dir", "./var/flows"), r.whois,
+			   r.intel, &r.hunt) < 0)
+		goto out;
 
 	/* the collector */
 	collect_opts_init(&co);
@@ -439,6 +448,7 @@ usage:
 	fputs(usage_text, stderr);
 	return 2;
 out:
+	run_hunt_stop(r.hunt);
 	run_notify_stop(r.notify);
 	run_mail_stop(r.mail);
 	if (follower) { /* an error before the normal stop */

@@ -13,6 +13,7 @@ int cmd_collect(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_hunt(int argc, char **argv);
 int cmd_intel(int argc, char **argv);
 int cmd_whois(int argc, char **argv);
 int cmd_incident(int argc, char **argv);

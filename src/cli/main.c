@@ -29,6 +29,9 @@ static const struct command commands[] = {
 	{ "detect", cmd_detect, "find scans, DoS, amplifiers and list hits in flows",
 	  "vigil detect [-r CAPTURE ... | -R STOREDIR] [-t FROM-TO] --network CIDR ... "
 	  "--list FILE ... [-c CONFIG]" },
+	{ "hunt", cmd_hunt, "retro-hunt: look in the stored flows for what a list names now",
+	  "vigil hunt --list [FORMAT:]FILE ... [--old FILE ...] [--since 90d] [-R STOREDIR] "
+	  "[--desk URL] [-c CONFIG]" },
 	{ "intel", cmd_intel, "load, check and look up threat lists",
 	  "vigil intel check|lookup [--list [FORMAT:]FILE ...] [IP ...]" },
 	{ "whois", cmd_whois, "who is responsible for an address (RPSL, local sites)",

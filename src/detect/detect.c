@@ -36,6 +36,7 @@ struct detect {
 	detect_emit_fn emit;
 	void *ctx;
 	void *st[NDET];
+	bool on[NDET];        /* [detect] detectors: which of the table run */
 	const char *cur_source;
 	struct detect_stats stats;
 };
@@ -146,8 +147,41 @@ static int add_net(void *vctx, const char *value)
 	return 0;
 }
 
+/* Which detectors run: all, or the comma-separated names of list
+ * ("lists,scan"), each named in the table; an unknown name is an error. */
+static int pick_detectors(struct detect *d, const char *list, char *err, size_t errlen)
+{
+	const char *p = list;
+
+	for (size_t i = 0; i < NDET; i++)
+		d->on[i] = list == NULL;
+	while (p && *p) {
+		size_t n = strcspn(p, ", \t"), i;
+
+		for (i = 0; i < NDET; i++)
+			if (n && strlen(detectors[i]->name) == n && !strncmp(p, detectors[i]->name, n))
+				break;
+		if (n && i == NDET) {
+			snprintf(err, errlen, "detectors: no detector '%.*s' (lists, score, scan, dos)",
+				 (int)(n > 32 ? 32 : n), p);
+			return VIGIL_EINVAL;
+		}
+		if (n)
+			d->on[i] = true;
+		p += n;
+		p += strspn(p, ", \t");
+	}
+	return 0;
+}
+
 int detect_new(const struct conf *conf, detect_emit_fn emit, void *ctx, struct detect **out,
 	       char *err, size_t errlen)
+{
+	return detect_new_only(conf, NULL, 0, emit, ctx, out, err, errlen);
+}
+
+int detect_new_only(const struct conf *conf, const char *only, int64_t window_ms,
+		    detect_emit_fn emit, void *ctx, struct detect **out, char *err, size_t errlen)
 {
 	struct detect *d = calloc(1, sizeof(*d));
 	struct net_ctx nc;
@@ -180,13 +214,19 @@ int detect_new(const struct conf *conf, detect_emit_fn emit, void *ctx, struct d
 		rc = VIGIL_ENOMEM;
 		goto out;
 	}
-	d->window_ms = conf_get_duration(conf, "detect", "window", 30 * 60 * 1000);
+	d->window_ms = window_ms > 0 ? window_ms
+				     : conf_get_duration(conf, "detect", "window", 30 * 60 * 1000);
 	if (d->window_ms < 1000) {
 		snprintf(err, errlen, "window must be at least 1s");
 		rc = VIGIL_EINVAL;
 		goto out;
 	}
+	if ((rc = pick_detectors(d, only ? only : conf_get(conf, "detect", "detectors", NULL), err,
+				 errlen)) < 0)
+		goto out;
 	for (size_t i = 0; i < NDET; i++) {
+		if (!d->on[i])
+			continue;
 		rc = detectors[i]->init(d, conf, &d->st[i], err, errlen);
 		if (rc < 0)
 			goto out;
@@ -290,6 +330,8 @@ void detect_flush(struct detect *d)
 	if (!d->open)
 		return;
 	for (size_t i = 0; i < NDET; i++) {
+		if (!d->on[i])
+			continue;
 		d->cur_source = detectors[i]->name;
 		detectors[i]->flush(d->st[i], d);
 	}
@@ -331,7 +373,7 @@ static bool classify(struct detect *d, const struct flow *fl, struct dflow *df)
 static void prefetch_stage(struct detect *d, const struct dflow *df, size_t m, int stage)
 {
 	for (size_t k = 0; k < NDET; k++)
-		if (detectors[k]->prefetch)
+		if (d->on[k] && detectors[k]->prefetch)
 			detectors[k]->prefetch(d->st[k], df, m, stage);
 }
 
@@ -340,7 +382,8 @@ static void feed_chunk(struct detect *d, const struct dflow *df, size_t m)
 	/* detectors keep separate state: feeding them one after the other
 	 * gives what flow-by-flow interleaving gave */
 	for (size_t k = 0; k < NDET; k++)
-		detectors[k]->feed(d->st[k], d, df, m);
+		if (d->on[k])
+			detectors[k]->feed(d->st[k], d, df, m);
 }
 
 /*

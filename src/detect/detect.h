@@ -49,6 +49,11 @@ struct detect;
  */
 int detect_new(const struct conf *conf, detect_emit_fn emit, void *ctx, struct detect **out,
 	       char *err, size_t errlen);
+/* The same with only the detectors named in only ("lists,scan"; NULL: as
+ * [detect] detectors says, all by default) and, when window_ms > 0, that
+ * window instead of [detect] window. */
+int detect_new_only(const struct conf *conf, const char *only, int64_t window_ms,
+		    detect_emit_fn emit, void *ctx, struct detect **out, char *err, size_t errlen);
 /* Emits nothing; use detect_flush() first to get the open window's events. */
 void detect_free(struct detect *d);
 
@@ -87,5 +92,37 @@ int evlog_append(struct evlog *l, const struct event *e, size_t n, int64_t now_m
 /* Path of the file being written ("" before the first append). */
 const char *evlog_current(const struct evlog *l);
 void evlog_close(struct evlog *l);
+
+/*
+ * Retro-hunt: look for the entries of a list in the flows already stored.
+ * When a list gains entries (a feed refresh, SIGHUP in `vigil run`) or on
+ * `vigil hunt`, the flows of [from, to] that touch an entry are read through
+ * the store's per-segment and per-block address filters (only blocks that
+ * may hold an entry's address are decoded), sorted by time and run through
+ * the lists detector (window o->window_ms, default 1 h), so the events are
+ * those the live detectors would have filed had the entry been listed then;
+ * each is marked as found by the hunt (source "hunt", why "found by hunt:").
+ */
+struct hunt_opts {
+	const char *store_dir;
+	int64_t from_ms, to_ms;         /* INT64_MIN / INT64_MAX: all */
+	const struct intel_set *entries; /* what to look for (built) */
+	int64_t window_ms;              /* 0: 1 h */
+	size_t max_flows;               /* matching flows held at once (0: 4 M) */
+};
+
+struct hunt_stats {
+	uint64_t entries;          /* entries looked for */
+	uint64_t filter_hosts;     /* addresses asked of the store's filters */
+	uint64_t wide;             /* entries too wide for the filters (every block read) */
+	uint64_t segments, segments_skipped, blocks, blocks_skipped, bad_blocks, rows;
+	uint64_t bytes_read;
+	uint64_t matched;          /* flows touching an entry */
+	uint64_t events;
+	int64_t elapsed_ms;
+};
+
+int hunt_run(const struct conf *conf, const struct hunt_opts *o, detect_emit_fn emit, void *ctx,
+	     struct hunt_stats *st, char *err, size_t errlen);
 
 #endif

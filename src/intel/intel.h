@@ -107,6 +107,16 @@ void intel_feeds(const struct intel_set *s,
 			    uint64_t bad),
 		 void *ctx);
 
+/* The entries of now that were not in before: each entry of now (built)
+ * whose range and kind no entry of before (built; may be NULL: all of now)
+ * covers, copied with its feed, family and line into a new built set
+ * (*out; caller frees). What a retro-hunt looks for when a list grows.
+ * Returns the number of entries in *out or a vigil_err. */
+long intel_diff(const struct intel_set *now, const struct intel_set *before,
+		struct intel_set **out);
+/* Visit each entry (in load order); stops when fn returns non-zero. */
+void intel_each(const struct intel_set *s, int (*fn)(void *ctx, const struct intel_entry *e),
+		void *ctx);
 const char *intel_format_name(enum intel_format f);
 /* "plain", "feodo", ... -> format; -1 if unknown. */
 int intel_format_parse(const char *name);
@@ -124,6 +134,8 @@ struct intel_handle *intel_handle_new(struct intel_set *set);
 void intel_handle_free(struct intel_handle *h);
 const struct intel_set *intel_handle_acquire(struct intel_handle *h);
 void intel_handle_release(struct intel_handle *h, const struct intel_set *set);
+/* One more hold on a set already acquired (released once more). */
+void intel_handle_hold(struct intel_handle *h, const struct intel_set *set);
 /* Install set (takes ownership; must be built). */
 void intel_handle_swap(struct intel_handle *h, struct intel_set *set);
 /* Load specs into a new set, build it and swap it in. On a failure to read a

@@ -293,6 +293,65 @@ const struct intel_entry *intel_lookup_v4(const struct intel_set *s, uint32_t v4
 	return v == LPM_NONE || v >= s->n ? NULL : &s->e[v];
 }
 
+void intel_each(const struct intel_set *s, int (*fn)(void *ctx, const struct intel_entry *e),
+		void *ctx)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (fn(ctx, &s->e[i]))
+			return;
+}
+
+/* Whether before has an entry of e's kind over all of e's range: the most
+ * specific entries at both ends are one that holds the whole range. */
+static bool covered(const struct intel_set *before, const struct intel_entry *e)
+{
+	const struct intel_entry *a, *b;
+
+	if (!before)
+		return false;
+	a = intel_lookup(before, &e->lo);
+	b = intel_lookup(before, &e->hi);
+	return a && a == b && a->kind == e->kind && addr_cmp(&a->lo, &e->lo) <= 0 &&
+	       addr_cmp(&a->hi, &e->hi) >= 0;
+}
+
+long intel_diff(const struct intel_set *now, const struct intel_set *before,
+		struct intel_set **out)
+{
+	struct intel_set *s = intel_set_new();
+	int rc = 0;
+
+	*out = NULL;
+	if (!s)
+		return VIGIL_ENOMEM;
+	for (size_t i = 0; i < now->n && !rc; i++) {
+		struct intel_entry e = now->e[i];
+
+		enum intel_format fmt = INTEL_FMT_PLAIN;
+
+		if (covered(before, &e))
+			continue;
+		for (size_t f = 0; f < now->nfeeds; f++)
+			if (now->feeds[f].name == e.feed)
+				fmt = now->feeds[f].fmt;
+		if (!intel_set_feed(s, e.feed, fmt) || !(e.feed = intern(s, e.feed)) ||
+		    !(e.family = intern(s, e.family)) || !(e.ref = intern(s, e.ref))) {
+			rc = VIGIL_ENOMEM;
+			break;
+		}
+		intel_set_feed_count(s, e.feed, 1, 0);
+		rc = add_entry(s, &e);
+	}
+	if (!rc)
+		rc = intel_build(s);
+	if (rc) {
+		intel_set_free(s);
+		return rc;
+	}
+	*out = s;
+	return (long)s->n;
+}
+
 size_t intel_count(const struct intel_set *s)
 {
 	return s ? s->n : 0;
@@ -366,6 +425,17 @@ const struct intel_set *intel_handle_acquire(struct intel_handle *h)
 	s->refs++;
 	pthread_mutex_unlock(&h->mu);
 	return s;
+}
+
+void intel_handle_hold(struct intel_handle *h, const struct intel_set *set)
+{
+	pthread_mutex_lock(&h->mu);
+	if (h->cur == set)
+		h->cur->refs++;
+	for (size_t i = 0; i < 8; i++)
+		if (h->old[i] == set)
+			h->old[i]->refs++;
+	pthread_mutex_unlock(&h->mu);
 }
 
 void intel_handle_release(struct intel_handle *h, const struct intel_set *set)
