@@ -25,7 +25,7 @@ mkdir -p "$OUT" "$DIR"
 cmake -S "$ROOT" -B "$BUILD" -DVIGIL_SANITIZE=OFF -DVIGIL_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD" -j2 --target vigil storebench >/dev/null
 V=$BUILD/vigil
-STORE=$DIR/zstd3
+STORE="$DIR/zstd:3"
 if [ ! -f "$DIR/store-$FLOWS.done" ]; then
 	"$BUILD/bench/storebench" -W -n "$FLOWS" -T "$SPAN" -d "$DIR" -c zstd:3 | tee "$OUT/store.txt"
 	touch "$DIR/store-$FLOWS.done"
