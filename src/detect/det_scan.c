@@ -6,7 +6,12 @@
  * resolver's 53/udp), ICMP echo requests. Distinct destinations or ports are
  * counted exactly up to DC_EXACT, then in a HyperLogLog from a capped pool.
  * With 1:N sampling a sparse scan (one packet per target) shows about D/N
- * targets; detect_distinct() inverts that (docs/internals/detect.md).
+ * targets; detect_distinct() inverts that (docs/internals/detect.md). Under
+ * sampling a UDP record is a probe only with one sampled packet, and the
+ * first packet of a session sampled alone looks like a SYN-only probe, so the
+ * distinct count seen is first cut to the share of probe records in excess of
+ * the key's established records (TCP with ACK, UDP with two or more sampled
+ * packets, and UDP answers beyond one a probe; detect_probes()).
  *
  * [detect] keys: scan_horizontal (500), scan_vertical (300),
  * scan_min_observed (10), scan_ignore (53/udp,123/udp,137/udp,5353/udp),
@@ -37,6 +42,9 @@ struct sacc {
 	uint64_t flows, packets, bytes;
 	int64_t first, last;
 	uint32_t n;
+	uint32_t probes;     /* probe records seen */
+	uint32_t bulk;       /* sampled: records of established traffic of the key */
+	uint32_t replies;    /* sampled UDP: records answering the key's source */
 	struct vaddr sample; /* one target, for the query of inbound scans */
 };
 
@@ -140,6 +148,7 @@ static void acc(struct scan *s, struct detect *d, struct sacc *a, bool created,
 	}
 	if (!dc_add(&a->dc, &s->pool, h))
 		detect_count_overflow(d);
+	a->probes++;
 	a->flows += df->n;
 	a->packets += f->packets * df->n;
 	a->bytes += f->bytes * df->n;
@@ -149,6 +158,52 @@ static void acc(struct scan *s, struct detect *d, struct sacc *a, bool created,
 		a->last = f->last_ms;
 	if (df->n > a->n)
 		a->n = df->n;
+}
+
+/* Sampled traffic only: a record of established traffic counts against the
+ * probes of its keys (only keys a probe already made). */
+static void scan_bulk(struct scan *s, const struct dflow *df)
+{
+	const struct flow *f = df->f;
+	struct hkey hk;
+	struct vkey vk;
+	struct hent *he;
+	struct vent *ve;
+
+	memset(&hk, 0, sizeof(hk));
+	hk.src = f->src;
+	hk.port = f->dport;
+	hk.proto = f->proto;
+	hk.inbound = !df->src_in;
+	he = htab_find(&s->h, &hk, df->hsrc ^ detect_mix((uint64_t)f->dport << 8 | f->proto));
+	if (he)
+		he->a.bulk++;
+	memset(&vk, 0, sizeof(vk));
+	vk.src = f->src;
+	vk.dst = f->dst;
+	vk.proto = f->proto;
+	vk.inbound = !df->src_in;
+	ve = htab_find(&s->v, &vk, df->hsrc ^ (df->hdst * 7 + f->proto));
+	if (ve)
+		ve->a.bulk++;
+}
+
+/* Sampled UDP only: a record from the port a key's source sends to, back to
+ * that source (an answer). */
+static void scan_reply(struct scan *s, const struct dflow *df)
+{
+	const struct flow *f = df->f;
+	struct hkey hk;
+	struct hent *he;
+
+	memset(&hk, 0, sizeof(hk));
+	hk.src = f->dst;
+	hk.port = f->sport;
+	hk.proto = f->proto;
+	hk.inbound = !df->dst_in;
+	he = htab_find(&s->h, &hk, df->hdst ^ detect_mix((uint64_t)f->sport << 8 | f->proto));
+	if (he)
+		he->a.replies++;
 }
 
 static inline void scan_feed_one(void *st, struct detect *d, const struct dflow *df)
@@ -161,8 +216,15 @@ static inline void scan_feed_one(void *st, struct detect *d, const struct dflow 
 	bool created;
 	void *e;
 
+	if (df->n > 1 && f->proto == 17 && s->h.n)
+		scan_reply(s, df);
 	if (df->syn_only) {
 		/* a probe */
+	} else if (df->n > 1 && ((f->proto == 6 && (f->tcp_flags & TCP_ACK)) ||
+				 (f->proto == 17 && f->packets >= 2))) {
+		if (s->h.n || s->v.n)
+			scan_bulk(s, df);
+		return;
 	} else if (f->proto == 17 && f->packets <= 2) {
 		if (ignored(s, f->dport, 17) || ignored(s, f->sport, 17))
 			return;
@@ -205,17 +267,43 @@ static void scan_feed(void *st, struct detect *d, const struct dflow *df, size_t
 		scan_feed_one(st, d, &df[i]);
 }
 
-static uint64_t estimate(const struct scan *s, const struct sacc *a, uint64_t *observed)
+/* " (est. from 1:N sampling: K seen)" or "" */
+static const char *seen_text(uint32_t n, uint64_t seen, char *buf, size_t len)
 {
-	*observed = dc_estimate(&a->dc, &s->pool);
-	return detect_distinct(*observed, a->packets, a->n);
+	if (n > 1)
+		snprintf(buf, len, " (est. from 1:%u sampling: %llu seen)", n, (unsigned long long)seen);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+/* Distinct targets (ports) of the real traffic; *observed gets the distinct
+ * probed values seen that are taken for probes, *flows the probe flows. */
+static uint64_t estimate(const struct scan *s, const struct sacc *a, uint64_t *observed,
+			 uint64_t *flows)
+{
+	uint64_t seen = dc_estimate(&a->dc, &s->pool), pk = a->packets;
+
+	*flows = a->flows;
+	if (a->n > 1 && a->probes) {
+		/* a probe gets at most about one answer for each: answers beyond
+		 * that are a conversation's (e.g. QUIC), not a scan's */
+		uint64_t bulk = a->bulk + (a->replies > a->probes ? a->replies - a->probes : 0);
+		double share = (double)detect_probes(a->probes, bulk, a->n) / a->probes;
+
+		seen = (uint64_t)((double)seen * share + 0.5);
+		pk = (uint64_t)((double)pk * share + 0.5);
+		*flows = (uint64_t)((double)*flows * share + 0.5);
+	}
+	*observed = seen;
+	return detect_distinct(seen, pk, a->n);
 }
 
 static void emit_h(struct scan *s, struct detect *d, const struct hent *h)
 {
 	struct event e;
-	uint64_t obs, est = estimate(s, &h->a, &obs);
-	char src[ADDR_STRLEN], win[16], pr[16], es[64], svc[32];
+	uint64_t obs, flows, est = estimate(s, &h->a, &obs, &flows);
+	char src[ADDR_STRLEN], win[16], pr[16], es[64], svc[32], num[32];
 
 	if ((double)est < s->thr_h || (double)obs < s->min_obs)
 		return;
@@ -230,17 +318,18 @@ static void emit_h(struct scan *s, struct detect *d, const struct hent *h)
 	e.last_ms = h->a.last;
 	e.distinct = (int64_t)est;
 	e.score = (double)est;
-	detect_event_counts(&e, h->a.flows, h->a.packets, h->a.bytes, h->a.n);
+	detect_event_counts(&e, flows, h->a.packets, h->a.bytes, h->a.n);
 	addr_format(&h->k.src, src);
 	detect_proto_text(h->k.proto, pr, sizeof(pr));
 	if (e.port >= 0)
 		snprintf(svc, sizeof(svc), "%u/%s", h->k.port, pr);
 	else
 		snprintf(svc, sizeof(svc), "%s echo", pr);
-	snprintf(e.why, sizeof(e.why), "%s %s %llu distinct hosts %son %s in %s%s, with %s flows",
-		 src, h->k.inbound ? "(outside) probed" : "contacted", (unsigned long long)est,
+	snprintf(e.why, sizeof(e.why), "%s %s %s distinct hosts %son %s in %s%s, with %s flows",
+		 src, h->k.inbound ? "(outside) probed" : "contacted",
+		 detect_count_text(est, h->a.n, num, sizeof(num)),
 		 h->k.inbound ? "of the constituency " : "", svc,
-		 detect_window_text(d, win, sizeof(win)), detect_estimate_text(h->a.n, es, sizeof(es)),
+		 detect_window_text(d, win, sizeof(win)), seen_text(h->a.n, obs, es, sizeof(es)),
 		 h->k.proto == 6 ? "SYN-only" : "one- or two-packet");
 	if (e.port >= 0)
 		detect_event_query(d, &e, "src ip %s and proto %s and dst port %u", src, pr, h->k.port);
@@ -252,8 +341,8 @@ static void emit_h(struct scan *s, struct detect *d, const struct hent *h)
 static void emit_v(struct scan *s, struct detect *d, const struct vent *v)
 {
 	struct event e;
-	uint64_t obs, est = estimate(s, &v->a, &obs);
-	char src[ADDR_STRLEN], dst[ADDR_STRLEN], win[16], pr[16], es[64];
+	uint64_t obs, flows, est = estimate(s, &v->a, &obs, &flows);
+	char src[ADDR_STRLEN], dst[ADDR_STRLEN], win[16], pr[16], es[64], num[32];
 
 	if ((double)est < s->thr_v || (double)obs < s->min_obs)
 		return;
@@ -269,13 +358,13 @@ static void emit_v(struct scan *s, struct detect *d, const struct vent *v)
 	e.last_ms = v->a.last;
 	e.distinct = (int64_t)est;
 	e.score = (double)est;
-	detect_event_counts(&e, v->a.flows, v->a.packets, v->a.bytes, v->a.n);
+	detect_event_counts(&e, flows, v->a.packets, v->a.bytes, v->a.n);
 	addr_format(&v->k.src, src);
 	addr_format(&v->k.dst, dst);
 	detect_proto_text(v->k.proto, pr, sizeof(pr));
-	snprintf(e.why, sizeof(e.why), "%s probed %llu distinct %s ports of %s in %s%s, with %s flows",
-		 src, (unsigned long long)est, pr, dst, detect_window_text(d, win, sizeof(win)),
-		 detect_estimate_text(v->a.n, es, sizeof(es)),
+	snprintf(e.why, sizeof(e.why), "%s probed %s distinct %s ports of %s in %s%s, with %s flows",
+		 src, detect_count_text(est, v->a.n, num, sizeof(num)), pr, dst,
+		 detect_window_text(d, win, sizeof(win)), seen_text(v->a.n, obs, es, sizeof(es)),
 		 v->k.proto == 6 ? "SYN-only" : "one- or two-packet");
 	detect_event_query(d, &e, "src ip %s and dst ip %s and proto %s", src, dst, pr);
 	detect_emit(d, &e);
