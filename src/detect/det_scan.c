@@ -60,7 +60,15 @@ struct vent {
 	struct sacc a;
 };
 
+/* sampled traffic: a blocked Bloom filter (two bits in one cache line) of
+ * the keys probes made, so that the records of established traffic of all
+ * the other keys skip the table lookups (about 1% still look) */
+#define SRCMAP_BITS 23
+#define SRCMAP_BLOCKS_LOG2 (SRCMAP_BITS - 9) /* 512-bit blocks */
+
 struct scan {
+	_Alignas(64) uint8_t srcmap[(1u << SRCMAP_BITS) / 8];
+	bool srcmap_used;
 	struct htab h, v;
 	struct dpool pool;
 	double thr_h, thr_v, min_obs;
@@ -83,7 +91,8 @@ static void scan_free(void *st)
 
 static int scan_init(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen)
 {
-	struct scan *s = calloc(1, sizeof(*s));
+	/* the filter is cache-line aligned: one line a test */
+	struct scan *s = aligned_alloc(64, (sizeof(struct scan) + 63) & ~(size_t)63);
 	size_t max = (size_t)detect_conf_num(c, "scan_max_keys", 262144);
 	const char *ign = conf_get(c, "detect", "scan_ignore", "53/udp,123/udp,137/udp,5353/udp");
 	char tmp[512], *p;
@@ -92,6 +101,7 @@ static int scan_init(struct detect *d, const struct conf *c, void **st, char *er
 	(void)d;
 	if (!s)
 		goto out;
+	memset(s, 0, sizeof(*s));
 	s->thr_h = detect_conf_num(c, "scan_horizontal", 500);
 	s->thr_v = detect_conf_num(c, "scan_vertical", 300);
 	s->min_obs = detect_conf_num(c, "scan_min_observed", 10);
@@ -160,11 +170,62 @@ static void acc(struct scan *s, struct detect *d, struct sacc *a, bool created,
 		a->n = df->n;
 }
 
+static inline const uint8_t *srcmap_block(const struct scan *s, uint64_t h)
+{
+	return s->srcmap + ((size_t)(h >> (64 - SRCMAP_BLOCKS_LOG2)) << 6);
+}
+
+static inline bool srcmap_test(const struct scan *s, uint64_t h)
+{
+	const uint8_t *b = srcmap_block(s, h);
+	unsigned i = (unsigned)(h >> 30) & 511, j = (unsigned)(h >> 39) & 511;
+
+	return (b[i >> 3] & (1u << (i & 7))) && (b[j >> 3] & (1u << (j & 7)));
+}
+
+static inline void srcmap_set(struct scan *s, uint64_t h)
+{
+	uint8_t *b = (uint8_t *)srcmap_block(s, h);
+	unsigned i = (unsigned)(h >> 30) & 511, j = (unsigned)(h >> 39) & 511;
+
+	b[i >> 3] |= (uint8_t)(1u << (i & 7));
+	b[j >> 3] |= (uint8_t)(1u << (j & 7));
+	s->srcmap_used = true;
+}
+
+static inline void srcmap_prefetch(const struct scan *s, uint64_t h)
+{
+	__builtin_prefetch(srcmap_block(s, h), 0);
+}
+
+/* The table hashes of the keys (source, port, proto) and (source,
+ * destination, proto). */
+static inline uint64_t hhash(uint64_t hsrc, uint16_t port, uint8_t proto)
+{
+	return hsrc ^ detect_mix((uint64_t)port << 8 | proto);
+}
+
+static inline uint64_t vhash(uint64_t hsrc, uint64_t hdst, uint8_t proto)
+{
+	return hsrc ^ (hdst * 7 + proto);
+}
+
+/* Sampled records that are not probes: established traffic, or UDP that may
+ * answer a probe key's source. */
+static inline bool sampled_bulk(const struct dflow *df)
+{
+	const struct flow *f = df->f;
+
+	return df->n > 1 && !df->syn_only &&
+	       ((f->proto == 6 && (f->tcp_flags & TCP_ACK)) || (f->proto == 17 && f->packets >= 2));
+}
+
 /* Sampled traffic only: a record of established traffic counts against the
  * probes of its keys (only keys a probe already made). */
 static void scan_bulk(struct scan *s, const struct dflow *df)
 {
 	const struct flow *f = df->f;
+	uint64_t hh = hhash(df->hsrc, f->dport, f->proto), vh = vhash(df->hsrc, df->hdst, f->proto);
 	struct hkey hk;
 	struct vkey vk;
 	struct hent *he;
@@ -175,16 +236,14 @@ static void scan_bulk(struct scan *s, const struct dflow *df)
 	hk.port = f->dport;
 	hk.proto = f->proto;
 	hk.inbound = !df->src_in;
-	he = htab_find(&s->h, &hk, df->hsrc ^ detect_mix((uint64_t)f->dport << 8 | f->proto));
-	if (he)
+	if (srcmap_test(s, hh) && (he = htab_find(&s->h, &hk, hh)))
 		he->a.bulk++;
 	memset(&vk, 0, sizeof(vk));
 	vk.src = f->src;
 	vk.dst = f->dst;
 	vk.proto = f->proto;
 	vk.inbound = !df->src_in;
-	ve = htab_find(&s->v, &vk, df->hsrc ^ (df->hdst * 7 + f->proto));
-	if (ve)
+	if (srcmap_test(s, vh) && (ve = htab_find(&s->v, &vk, vh)))
 		ve->a.bulk++;
 }
 
@@ -201,9 +260,45 @@ static void scan_reply(struct scan *s, const struct dflow *df)
 	hk.port = f->sport;
 	hk.proto = f->proto;
 	hk.inbound = !df->dst_in;
-	he = htab_find(&s->h, &hk, df->hdst ^ detect_mix((uint64_t)f->sport << 8 | f->proto));
+	he = htab_find(&s->h, &hk, hhash(df->hdst, f->sport, f->proto));
 	if (he)
 		he->a.replies++;
+}
+
+/* Sampled traffic only (the tables of unsampled traffic are touched by
+ * probes alone): stage 0 the key bits of established records, stage 1 the
+ * table slots of those whose bits are set. */
+static void scan_prefetch(void *st, const struct dflow *df, size_t n, int stage)
+{
+	const struct scan *s = st;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct flow *f = df[i].f;
+		uint64_t a, b, c;
+
+		if (df[i].n <= 1 || !s->srcmap_used)
+			continue;
+		a = hhash(df[i].hsrc, f->dport, f->proto);
+		b = vhash(df[i].hsrc, df[i].hdst, f->proto);
+		c = hhash(df[i].hdst, f->sport, f->proto);
+		if (stage == 0) {
+			if (sampled_bulk(&df[i])) {
+				srcmap_prefetch(s, a);
+				srcmap_prefetch(s, b);
+			}
+			if (f->proto == 17)
+				srcmap_prefetch(s, c);
+			continue;
+		}
+		if (sampled_bulk(&df[i])) {
+			if (srcmap_test(s, a))
+				htab_prefetch(&s->h, a);
+			if (srcmap_test(s, b))
+				htab_prefetch(&s->v, b);
+		}
+		if (f->proto == 17 && srcmap_test(s, c))
+			htab_prefetch(&s->h, c);
+	}
 }
 
 static inline void scan_feed_one(void *st, struct detect *d, const struct dflow *df)
@@ -216,13 +311,12 @@ static inline void scan_feed_one(void *st, struct detect *d, const struct dflow 
 	bool created;
 	void *e;
 
-	if (df->n > 1 && f->proto == 17 && s->h.n)
+	if (df->n > 1 && f->proto == 17 && srcmap_test(s, hhash(df->hdst, f->sport, f->proto)))
 		scan_reply(s, df);
 	if (df->syn_only) {
 		/* a probe */
-	} else if (df->n > 1 && ((f->proto == 6 && (f->tcp_flags & TCP_ACK)) ||
-				 (f->proto == 17 && f->packets >= 2))) {
-		if (s->h.n || s->v.n)
+	} else if (sampled_bulk(df)) {
+		if (s->srcmap_used)
 			scan_bulk(s, df);
 		return;
 	} else if (f->proto == 17 && f->packets <= 2) {
@@ -240,8 +334,9 @@ static inline void scan_feed_one(void *st, struct detect *d, const struct dflow 
 	hk.port = port;
 	hk.proto = f->proto;
 	hk.inbound = !df->src_in;
-	e = htab_get(&s->h, &hk, df->hsrc ^ detect_mix((uint64_t)port << 8 | f->proto),
-		     &created);
+	e = htab_get(&s->h, &hk, hhash(df->hsrc, port, f->proto), &created);
+	if (e && df->n > 1)
+		srcmap_set(s, hhash(df->hsrc, port, f->proto));
 	if (e)
 		acc(s, d, &((struct hent *)e)->a, created, df, df->hdst);
 	else
@@ -253,8 +348,9 @@ static inline void scan_feed_one(void *st, struct detect *d, const struct dflow 
 	vk.dst = f->dst;
 	vk.proto = f->proto;
 	vk.inbound = !df->src_in;
-	e = htab_get(&s->v, &vk, df->hsrc ^ (df->hdst * 7 + f->proto),
-		     &created);
+	e = htab_get(&s->v, &vk, vhash(df->hsrc, df->hdst, f->proto), &created);
+	if (e && df->n > 1)
+		srcmap_set(s, vhash(df->hsrc, df->hdst, f->proto));
 	if (e)
 		acc(s, d, &((struct vent *)e)->a, created, df, detect_mix(0x5eed0000ull + f->dport));
 	else
@@ -383,18 +479,23 @@ static void scan_flush(void *st, struct detect *d)
 	htab_clear(&s->h);
 	htab_clear(&s->v);
 	dpool_reset(&s->pool);
+	if (s->srcmap_used)
+		memset(s->srcmap, 0, sizeof(s->srcmap));
+	s->srcmap_used = false;
 }
 
 static size_t scan_memory(const void *st)
 {
 	const struct scan *s = st;
 
-	return htab_memory(&s->h) + htab_memory(&s->v) + ((size_t)s->pool.cap << s->pool.bits);
+	return sizeof(*s) + htab_memory(&s->h) + htab_memory(&s->v) +
+	       ((size_t)s->pool.cap << s->pool.bits);
 }
 
 const struct detector_ops detector_scan = {
 	.name = "scan",
 	.init = scan_init,
+	.prefetch = scan_prefetch,
 	.feed = scan_feed,
 	.flush = scan_flush,
 	.free = scan_free,
