@@ -272,11 +272,13 @@ static void scan_prefetch(void *st, const struct dflow *df, size_t n, int stage)
 {
 	const struct scan *s = st;
 
+	if (!s->srcmap_used)
+		return; /* no sampled probe yet (always so unsampled) */
 	for (size_t i = 0; i < n; i++) {
 		const struct flow *f = df[i].f;
 		uint64_t a, b, c;
 
-		if (df[i].n <= 1 || !s->srcmap_used)
+		if (df[i].n <= 1)
 			continue;
 		a = hhash(df[i].hsrc, f->dport, f->proto);
 		b = vhash(df[i].hsrc, df[i].hdst, f->proto);
