@@ -10,6 +10,12 @@
  *    a service to one outside host with far more bytes than it got.
  * One event per victim: reflection when it applies, else volumetric.
  *
+ * Under 1:N packet sampling packets and bytes are estimated (seen x N) and so
+ * are the packet and bit rates and the amplifier's byte ratio; flows (and
+ * flows/s) and distinct sources are what the sample shows: a sampled record
+ * may stand for one flow of a packet or a session of thousands, and a
+ * source sending many packets is seen anyway, so these are lower bounds.
+ *
  * [detect] keys: dos_pps (20000), dos_bps (1G), dos_fps (2000),
  * dos_min_span (60 s), dos_min_packets (1000), refl_min_sources (20),
  * refl_min_bpp (300), refl_min_bytes (1M), amp_ports (17,19,53,69,111,123,
@@ -224,10 +230,10 @@ static inline void dos_feed_one(void *st, struct detect *d, const struct dflow *
 			/* a request from inside: the host asked for its answers */
 			v = victim(s, d, &f->src, df->hsrc, f);
 			if (v)
-				v->req_flows += df->n;
+				v->req_flows++;
 		}
 		if (is_amp(s, f->sport) && (a = amplifier(s, d, &f->src, df->hsrc, &f->dst, df->hdst, f->sport, f))) {
-			a->flows += df->n;
+			a->flows++;
 			a->packets += pk;
 			a->bytes += by;
 			if (f->first_ms < a->first)
@@ -250,7 +256,7 @@ static inline void dos_feed_one(void *st, struct detect *d, const struct dflow *
 	} else if (v->port != f->dport || v->proto != f->proto) {
 		v->multi_port = 1;
 	}
-	v->flows += df->n;
+	v->flows++;
 	v->packets += pk;
 	v->bytes += by;
 	if (f->first_ms < v->first)
@@ -264,7 +270,7 @@ static inline void dos_feed_one(void *st, struct detect *d, const struct dflow *
 	if (f->proto == 17 && is_amp(s, f->sport)) {
 		if (v->amp_flows == 0)
 			v->amp_port = f->sport;
-		v->amp_flows += df->n;
+		v->amp_flows++;
 		v->amp_packets += pk;
 		v->amp_bytes += by;
 		if (!dc_add(&v->amp_srcs, &s->pool, df->hsrc))
@@ -288,9 +294,9 @@ static void dos_feed(void *st, struct detect *d, const struct dflow *df, size_t 
 
 static bool emit_reflection(struct dos *s, struct detect *d, const struct vict *v)
 {
-	uint64_t srcs = detect_distinct(dc_estimate(&v->amp_srcs, &s->pool), v->amp_packets, v->n);
+	uint64_t srcs = dc_estimate(&v->amp_srcs, &s->pool);
 	double bpp = v->amp_packets ? (double)v->amp_bytes / (double)v->amp_packets : 0;
-	char h[ADDR_STRLEN], by[16], win[16], es[64];
+	char h[ADDR_STRLEN], by[24], win[16], es[64], num[32];
 	struct event e;
 
 	if (!v->amp_flows || (double)srcs < s->refl_sources || bpp < s->refl_bpp ||
@@ -311,11 +317,13 @@ static bool emit_reflection(struct dos *s, struct detect *d, const struct vict *
 	detect_event_counts(&e, v->amp_flows, v->amp_packets, v->amp_bytes, v->n);
 	addr_format(&v->k.host, h);
 	snprintf(e.why, sizeof(e.why),
-		 "reflection attack: %s received %llu packets (%s, %.0f bytes/packet) from %llu "
-		 "distinct hosts sending from %u/udp in %s, having sent %llu requests%s",
-		 h, (unsigned long long)v->amp_packets, detect_human_bytes(v->amp_bytes, by, sizeof(by)),
-		 bpp, (unsigned long long)srcs, v->amp_port, detect_window_text(d, win, sizeof(win)),
-		 (unsigned long long)v->req_flows, detect_estimate_text(v->n, es, sizeof(es)));
+		 "reflection attack: %s received %s packets (%s, %.0f bytes/packet)%s from %llu "
+		 "distinct hosts%s sending from %u/udp in %s, having sent %llu requests%s",
+		 h, detect_count_text(v->amp_packets, v->n, num, sizeof(num)),
+		 detect_bytes_text(v->amp_bytes, v->n, by, sizeof(by)), bpp,
+		 detect_estimate_text(v->n, es, sizeof(es)), (unsigned long long)srcs,
+		 detect_seen_text(v->n), v->amp_port, detect_window_text(d, win, sizeof(win)),
+		 (unsigned long long)v->req_flows, detect_seen_text(v->n));
 	detect_event_query(d, &e, "dst ip %s and proto udp and src port %u", h, v->amp_port);
 	detect_emit(d, &e);
 	return true;
@@ -326,7 +334,7 @@ static void emit_volume(struct dos *s, struct detect *d, const struct vict *v)
 	double span = (double)(v->last - v->first) / 1000.0;
 	double pps, bps, fps;
 	uint64_t srcs;
-	char h[ADDR_STRLEN], by[16], es[64], pr[16], svc[40];
+	char h[ADDR_STRLEN], by[24], es[64], pr[16], svc[40], num[32], rate[32];
 	struct event e;
 
 	if (span < s->min_span)
@@ -336,7 +344,7 @@ static void emit_volume(struct dos *s, struct detect *d, const struct vict *v)
 	fps = (double)v->flows / span;
 	if ((double)v->packets < s->min_packets || (pps < s->pps && bps < s->bps && fps < s->fps))
 		return;
-	srcs = detect_distinct(dc_estimate(&v->srcs, &s->pool), v->packets, v->n);
+	srcs = dc_estimate(&v->srcs, &s->pool);
 	if (srcs > v->flows)
 		srcs = v->flows;
 	event_init(&e);
@@ -357,12 +365,21 @@ static void emit_volume(struct dos *s, struct detect *d, const struct vict *v)
 		snprintf(svc, sizeof(svc), "many ports");
 	else
 		snprintf(svc, sizeof(svc), "%u/%s", v->port, detect_proto_text(v->proto, pr, sizeof(pr)));
-	snprintf(e.why, sizeof(e.why),
-		 "%s received %.0f packets/s, %.0f flows/s, %.1f Mbit/s (%llu packets, %s) on %s "
-		 "from %llu distinct hosts over %.0f s%s",
-		 h, pps, fps, bps / 1e6, (unsigned long long)v->packets,
-		 detect_human_bytes(v->bytes, by, sizeof(by)), svc, (unsigned long long)srcs, span,
-		 detect_estimate_text(v->n, es, sizeof(es)));
+	if (v->n > 1)
+		snprintf(e.why, sizeof(e.why),
+			 "%s received %s packets/s, ~%.1f Mbit/s (%s packets, %s)%s, %.0f flows/s seen "
+			 "on %s from %llu distinct hosts seen over %.0f s",
+			 h, detect_count_text((uint64_t)(pps + 0.5), v->n, rate, sizeof(rate)),
+			 bps / 1e6, detect_count_text(v->packets, v->n, num, sizeof(num)),
+			 detect_bytes_text(v->bytes, v->n, by, sizeof(by)),
+			 detect_estimate_text(v->n, es, sizeof(es)), fps, svc,
+			 (unsigned long long)srcs, span);
+	else
+		snprintf(e.why, sizeof(e.why),
+			 "%s received %.0f packets/s, %.0f flows/s, %.1f Mbit/s (%llu packets, %s) on %s "
+			 "from %llu distinct hosts over %.0f s",
+			 h, pps, fps, bps / 1e6, (unsigned long long)v->packets,
+			 detect_human_bytes(v->bytes, by, sizeof(by)), svc, (unsigned long long)srcs, span);
 	if (v->multi_port)
 		detect_event_query(d, &e, "dst ip %s", h);
 	else
@@ -374,7 +391,7 @@ static void emit_amplifier(struct dos *s, struct detect *d, const struct ampl *a
 {
 	double bpp = a->packets ? (double)a->bytes / (double)a->packets : 0;
 	double ratio = a->in_bytes ? (double)a->bytes / (double)a->in_bytes : 0;
-	char h[ADDR_STRLEN], p[ADDR_STRLEN], by[16], iby[16], win[16], es[64], rs[64];
+	char h[ADDR_STRLEN], p[ADDR_STRLEN], by[24], iby[24], win[16], es[64], rs[64], num[32];
 	struct event e;
 
 	if ((double)a->bytes < s->amp_bytes || bpp < s->amp_bpp ||
@@ -396,15 +413,16 @@ static void emit_amplifier(struct dos *s, struct detect *d, const struct ampl *a
 	addr_format(&a->k.peer, p);
 	if (a->in_bytes)
 		snprintf(rs, sizeof(rs), "%.0fx the %s of requests it received",
-			 ratio, detect_human_bytes(a->in_bytes, iby, sizeof(iby)));
+			 ratio, detect_bytes_text(a->in_bytes, a->n, iby, sizeof(iby)));
 	else
 		snprintf(rs, sizeof(rs), "with no requests seen");
 	snprintf(e.why, sizeof(e.why),
-		 "%s answered %u/udp to %s with %llu packets (%s, %.0f bytes/packet) in %s, %s: an "
-		 "open service used as an amplifier against %s%s",
-		 h, a->k.port, p, (unsigned long long)a->packets,
-		 detect_human_bytes(a->bytes, by, sizeof(by)), bpp, detect_window_text(d, win, sizeof(win)),
-		 rs, p, detect_estimate_text(a->n, es, sizeof(es)));
+		 "%s answered %u/udp to %s with %s packets (%s, %.0f bytes/packet) in %s, %s%s: an "
+		 "open service used as an amplifier against %s",
+		 h, a->k.port, p, detect_count_text(a->packets, a->n, num, sizeof(num)),
+		 detect_bytes_text(a->bytes, a->n, by, sizeof(by)), bpp,
+		 detect_window_text(d, win, sizeof(win)), rs,
+		 detect_estimate_text(a->n, es, sizeof(es)), p);
 	detect_event_query(d, &e, "src ip %s and dst ip %s and proto udp and src port %u", h, p,
 			   a->k.port);
 	detect_emit(d, &e);

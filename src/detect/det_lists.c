@@ -2,7 +2,9 @@
  * det_lists.c - the lists detector: every flow between a listed address and
  * the constituency, in either direction, aggregated per (internal host,
  * listed peer) and window into one event of kind "cc" (C&C feeds) or
- * "blocklist", naming the internal host, the feed and the list line.
+ * "blocklist", naming the internal host, the feed and the list line. Under
+ * 1:N sampling one sampled record is enough (the peer is listed whatever the
+ * volume); flows are the records seen, packets and bytes estimates (x N).
  *
  * [detect] keys: lists_max_keys (65536).
  */
@@ -74,7 +76,7 @@ static inline void lists_feed_one(void *st, struct detect *d, const struct dflow
 	}
 	if (df->hit->port >= 0 && (df->hit_src ? f->sport : f->dport) == df->hit->port)
 		h->port = (uint16_t)df->hit->port, h->proto = f->proto;
-	h->flows += df->n;
+	h->flows++; /* records seen: under sampling a lower bound */
 	h->packets += f->packets * df->n;
 	h->bytes += f->bytes * df->n;
 	if (f->first_ms < h->first)
@@ -102,7 +104,8 @@ static void lists_flush(void *st, struct detect *d)
 	for (size_t i = 0; i < l->t.cap; i++) {
 		struct lhit *h;
 		struct event e;
-		char hs[ADDR_STRLEN], ps[ADDR_STRLEN], by[16], est[64], win[16], pr[16], what[160];
+		char hs[ADDR_STRLEN], ps[ADDR_STRLEN], by[24], est[64], win[16], pr[16], what[160];
+		char num[32];
 		const struct intel_entry *en;
 		bool cc;
 
@@ -133,13 +136,14 @@ static void lists_flush(void *st, struct detect *d)
 			snprintf(what, sizeof(what), "listed in %s line %u%s%s", en->feed, en->line,
 				 en->ref[0] ? ", " : "", en->ref);
 		snprintf(e.why, sizeof(e.why),
-			 "%s %s %s (%s) on %u/%s: %llu flows, %llu packets, %s in %s%s",
+			 "%s %s %s (%s) on %u/%s: %llu flows%s, %s packets, %s%s in %s",
 			 hs, h->out ? (h->in ? "exchanged traffic with" : "contacted") : "was contacted by",
 			 ps, what, h->port, detect_proto_text(h->proto, pr, sizeof(pr)),
-			 (unsigned long long)h->flows, (unsigned long long)h->packets,
-			 detect_human_bytes(h->bytes, by, sizeof(by)),
-			 detect_window_text(d, win, sizeof(win)),
-			 detect_estimate_text(h->n, est, sizeof(est)));
+			 (unsigned long long)h->flows, detect_seen_text(h->n),
+			 detect_count_text(h->packets, h->n, num, sizeof(num)),
+			 detect_bytes_text(h->bytes, h->n, by, sizeof(by)),
+			 detect_estimate_text(h->n, est, sizeof(est)),
+			 detect_window_text(d, win, sizeof(win)));
 		detect_event_query(d, &e, "host %s and host %s", hs, ps);
 		detect_emit(d, &e);
 	}

@@ -5,14 +5,22 @@
  * outbound SYN-only flow adds score_syn, a flow with a listed peer adds
  * score_list, inbound flows count at score_inbound of their service weight,
  * and the host's fan-out (distinct outside peers) adds score_fanout x log2.
- * Counts are scaled by the sampling rate. Hosts at or over score_threshold
- * are reported with their top factors.
+ * Hosts at or over score_threshold are reported with their top factors.
+ *
+ * Under 1:N packet sampling a record may stand for one probe of N or for one
+ * long session, so flows are counted as seen (never multiplied by N): the
+ * weighted services, list hits, inbound flows and the fan-out (distinct peers
+ * seen) are what the sample shows, a lower bound of the unsampled score. Only
+ * SYN-only probes, one packet each, are estimated (seen x N), and only those
+ * in excess of the host's established TCP records, since sampling alone turns
+ * the first packet of many sessions into a SYN-only record (detect_probes()).
  *
  * [detect] keys: score_threshold (100), score_weights
  * (22/tcp:2,23/tcp:4,135/tcp:3,139/tcp:3,445/tcp:5,1433/tcp:3,3306/tcp:3,
  * 3389/tcp:4,5900/tcp:3,2323/tcp:4,5432/tcp:2,6379/tcp:3,9200/tcp:2,
  * 161/udp:1,1900/udp:1), score_syn (1), score_list (20), score_inbound (0.1),
- * score_fanout (5), score_max_keys (131072).
+ * score_fanout (5), score_min_observed (10: sampled probes seen before they
+ * are estimated), score_max_keys (131072).
  */
 #include "detect/detect_int.h"
 #include "util/err.h"
@@ -29,25 +37,29 @@ struct skey {
 	struct vaddr host;
 };
 
-/* Every flow updates the first two cache lines (tag to n); the weighted
- * services, SYN and list parts after them only for the flows that score. */
+/* Every flow updates the first two cache lines (tag to syn_obs); the
+ * weighted services and list parts after them only for the flows that score.
+ * Flow counts are records seen; *_n are sums of the records' sampling rates
+ * (the probe estimates before the correction of detect_probes()). */
 struct sent {
 	_Alignas(64) uint64_t tag; /* a whole number of cache lines (256 bytes) */
 	struct skey k;
 	struct dcount peers;
-	uint64_t flows, packets, bytes;
+	uint64_t flows, packets, bytes; /* records seen; packets, bytes scaled */
 	int64_t first, last;
 	uint32_t n;
 	uint8_t nslots, proto[SLOTS];
 	uint16_t port[SLOTS];
-	double port_score[SLOTS], other, syn, list, inbound;
-	uint64_t port_flows[SLOTS], syn_flows, list_flows;
+	uint32_t syn_obs;               /* outbound SYN-only records */
+	uint32_t port_flows[SLOTS], port_syn[SLOTS], port_syn_n[SLOTS];
+	double other, inbound;
+	uint64_t syn_n, ack_obs, list_flows; /* ack_obs: outbound TCP records with ACK */
 };
 
 struct score {
 	struct htab t;
 	struct dpool pool;
-	double thr, w_syn, w_list, w_in, w_fan;
+	double thr, w_syn, w_list, w_in, w_fan, min_obs;
 	uint16_t wport[MAX_WEIGHTS];
 	uint8_t wproto[MAX_WEIGHTS];
 	double w[MAX_WEIGHTS];
@@ -118,6 +130,7 @@ static int score_init(struct detect *d, const struct conf *c, void **st, char *e
 	s->w_list = detect_conf_num(c, "score_list", 20);
 	s->w_in = detect_conf_num(c, "score_inbound", 0.1);
 	s->w_fan = detect_conf_num(c, "score_fanout", 5);
+	s->min_obs = detect_conf_num(c, "score_min_observed", 10);
 	rc = parse_weights(s, conf_get(c, "detect", "score_weights", DEFAULT_WEIGHTS), err, errlen);
 	if (rc < 0)
 		goto out;
@@ -145,23 +158,27 @@ static double weight(const struct score *s, uint16_t port, uint8_t proto)
 	return 0;
 }
 
-static void add_port(struct sent *e, uint16_t port, uint8_t proto, double v, uint64_t flows)
+static void add_port(struct sent *e, uint16_t port, uint8_t proto, double w, bool syn, uint32_t n)
 {
-	for (uint8_t i = 0; i < e->nslots; i++) {
-		if (e->port[i] == port && e->proto[i] == proto) {
-			e->port_score[i] += v;
-			e->port_flows[i] += flows;
+	uint8_t i;
+
+	for (i = 0; i < e->nslots; i++)
+		if (e->port[i] == port && e->proto[i] == proto)
+			break;
+	if (i == e->nslots) {
+		if (e->nslots == SLOTS) {
+			e->other += w; /* as seen */
 			return;
 		}
+		e->port[i] = port;
+		e->proto[i] = proto;
+		e->nslots++;
 	}
-	if (e->nslots < SLOTS) {
-		e->port[e->nslots] = port;
-		e->proto[e->nslots] = proto;
-		e->port_score[e->nslots] = v;
-		e->port_flows[e->nslots++] = flows;
-		return;
+	e->port_flows[i]++;
+	if (syn) {
+		e->port_syn[i]++;
+		e->port_syn_n[i] += n;
 	}
-	e->other += v;
 }
 
 static inline void score_prefetch_one(void *st, const struct dflow *df, int stage)
@@ -221,21 +238,21 @@ static inline void score_feed_one(void *st, struct detect *d, const struct dflow
 	}
 	if (out) {
 		if (w > 0)
-			add_port(e, f->dport, f->proto, w * df->n, df->n);
+			add_port(e, f->dport, f->proto, w, df->syn_only, df->n);
 		if (df->syn_only) {
-			e->syn += s->w_syn * df->n;
-			e->syn_flows += df->n;
+			e->syn_obs++;
+			e->syn_n += df->n;
+		} else if (f->proto == 6 && (f->tcp_flags & TCP_ACK)) {
+			e->ack_obs++;
 		}
 		if (!dc_add(&e->peers, &s->pool, df->hdst))
 			detect_count_overflow(d);
 	} else if (w > 0) {
-		e->inbound += w * s->w_in * df->n;
+		e->inbound += w * s->w_in;
 	}
-	if (df->hit) {
-		e->list += s->w_list * df->n;
-		e->list_flows += df->n;
-	}
-	e->flows += df->n;
+	if (df->hit)
+		e->list_flows++;
+	e->flows++;
 	e->packets += f->packets * df->n;
 	e->bytes += f->bytes * df->n;
 	if (f->first_ms < e->first)
@@ -254,7 +271,7 @@ static void score_feed(void *st, struct detect *d, const struct dflow *df, size_
 
 struct factor {
 	double v;
-	char text[96];
+	char text[128];
 };
 
 static int cmp_factor(const void *a, const void *b)
@@ -268,45 +285,66 @@ static void emit_host(struct score *s, struct detect *d, const struct sent *e)
 {
 	struct factor fa[SLOTS + 5];
 	size_t nf = 0, len;
-	uint64_t peers = detect_distinct(dc_estimate(&e->peers, &s->pool), e->packets, e->n);
+	uint32_t n = e->n ? e->n : 1;
+	uint64_t peers = dc_estimate(&e->peers, &s->pool);
+	/* the share of the SYN-only records that are probes, not sampled session
+	 * openings; a handful of them is not blown up by the rate */
+	uint64_t probes = detect_probes(e->syn_obs, e->ack_obs, n);
+	bool scaled = n > 1 && probes > 0 && (double)probes >= s->min_obs;
+	double share = e->syn_obs ? (double)probes / e->syn_obs : 0;
+	double syn_est = scaled ? (double)e->syn_n * share : (double)probes;
 	double fan = peers ? s->w_fan * log2(1.0 + (double)peers) : 0;
-	double total = e->other + e->syn + e->list + e->inbound + fan;
-	char h[ADDR_STRLEN], win[16], es[64], pr[16];
+	double list = s->w_list * (double)e->list_flows, syn = s->w_syn * syn_est;
+	double total = e->other + syn + list + e->inbound + fan;
+	double pflows[SLOTS], pscore[SLOTS];
+	char h[ADDR_STRLEN], win[16], es[64], pr[16], num[32];
+	const char *seen = detect_seen_text(n);
 	struct event ev;
 
-	for (uint8_t i = 0; i < e->nslots; i++)
-		total += e->port_score[i];
+	detect_estimate_text(n, es, sizeof(es));
+	for (uint8_t i = 0; i < e->nslots; i++) {
+		pflows[i] = (double)(e->port_flows[i] - e->port_syn[i]);
+		pflows[i] += (scaled ? (double)e->port_syn_n[i] : (double)e->port_syn[i]) * share;
+		pscore[i] = weight(s, e->port[i], e->proto[i]) * pflows[i];
+		total += pscore[i];
+	}
 	if (total < s->thr)
 		return;
 	for (uint8_t i = 0; i < e->nslots; i++) {
-		fa[nf].v = e->port_score[i];
-		snprintf(fa[nf++].text, sizeof(fa[0].text), "%llu flows to %u/%s (%.0f)",
-			 (unsigned long long)e->port_flows[i], e->port[i],
-			 detect_proto_text(e->proto[i], pr, sizeof(pr)), e->port_score[i]);
+		/* an estimate when sampled probes are part of it */
+		bool est = scaled && e->port_syn[i];
+
+		fa[nf].v = pscore[i];
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "%s flows to %u/%s%s (%.0f)",
+			 detect_count_text((uint64_t)(pflows[i] + 0.5), est ? n : 1, num, sizeof(num)),
+			 e->port[i], detect_proto_text(e->proto[i], pr, sizeof(pr)), est ? es : seen,
+			 pscore[i]);
 	}
 	if (e->other > 0) {
 		fa[nf].v = e->other;
-		snprintf(fa[nf++].text, sizeof(fa[0].text), "other weighted services (%.0f)", e->other);
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "other weighted services%s (%.0f)", seen,
+			 e->other);
 	}
-	if (e->syn > 0) {
-		fa[nf].v = e->syn;
-		snprintf(fa[nf++].text, sizeof(fa[0].text), "%llu SYN-only flows (%.0f)",
-			 (unsigned long long)e->syn_flows, e->syn);
+	if (syn > 0) {
+		fa[nf].v = syn;
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "%s SYN-only flows%s (%.0f)",
+			 detect_count_text((uint64_t)(syn_est + 0.5), scaled ? n : 1, num, sizeof(num)),
+			 scaled ? es : seen, syn);
 	}
-	if (e->list > 0) {
-		fa[nf].v = e->list;
-		snprintf(fa[nf++].text, sizeof(fa[0].text), "%llu flows with listed hosts (%.0f)",
-			 (unsigned long long)e->list_flows, e->list);
+	if (list > 0) {
+		fa[nf].v = list;
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "%llu flows with listed hosts%s (%.0f)",
+			 (unsigned long long)e->list_flows, seen, list);
 	}
 	if (e->inbound > 0) {
 		fa[nf].v = e->inbound;
-		snprintf(fa[nf++].text, sizeof(fa[0].text), "inbound to weighted services (%.0f)",
-			 e->inbound);
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "inbound to weighted services%s (%.0f)",
+			 seen, e->inbound);
 	}
 	if (fan > 0) {
 		fa[nf].v = fan;
-		snprintf(fa[nf++].text, sizeof(fa[0].text), "fan-out to %llu hosts (%.0f)",
-			 (unsigned long long)peers, fan);
+		snprintf(fa[nf++].text, sizeof(fa[0].text), "fan-out to %llu hosts%s (%.0f)",
+			 (unsigned long long)peers, seen, fan);
 	}
 	qsort(fa, nf, sizeof(fa[0]), cmp_factor);
 	event_init(&ev);
@@ -316,11 +354,17 @@ static void emit_host(struct score *s, struct detect *d, const struct sent *e)
 	ev.first_ms = e->first;
 	ev.last_ms = e->last;
 	ev.score = floor(total + 0.5);
-	detect_event_counts(&ev, e->flows, e->packets, e->bytes, e->n);
+	detect_event_counts(&ev, e->flows, e->packets, e->bytes, n);
 	addr_format(&e->k.host, h);
-	len = (size_t)snprintf(ev.why, sizeof(ev.why), "%s scored %.0f (threshold %.0f) in %s%s; top: ",
-			       h, total, s->thr, detect_window_text(d, win, sizeof(win)),
-			       detect_estimate_text(e->n, es, sizeof(es)));
+	if (n > 1)
+		len = (size_t)snprintf(ev.why, sizeof(ev.why),
+				       "%s scored %.0f (threshold %.0f) in %s of 1:%u sampled flows; "
+				       "top: ", h, total, s->thr,
+				       detect_window_text(d, win, sizeof(win)), n);
+	else
+		len = (size_t)snprintf(ev.why, sizeof(ev.why),
+				       "%s scored %.0f (threshold %.0f) in %s; top: ", h, total,
+				       s->thr, detect_window_text(d, win, sizeof(win)));
 	for (size_t i = 0; i < nf && i < 3 && len < sizeof(ev.why); i++)
 		len += (size_t)snprintf(ev.why + len, sizeof(ev.why) - len, "%s%s", i ? ", " : "",
 					fa[i].text);

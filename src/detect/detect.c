@@ -566,8 +566,47 @@ const char *detect_proto_text(uint8_t proto, char *buf, size_t n)
 const char *detect_estimate_text(uint32_t n, char *buf, size_t len)
 {
 	if (n > 1)
-		snprintf(buf, len, " (estimate from 1:%u sampled flows)", n);
+		snprintf(buf, len, " (est. from 1:%u sampling)", n);
 	else
 		buf[0] = '\0';
 	return buf;
+}
+
+const char *detect_count_text(uint64_t v, uint32_t n, char *buf, size_t len)
+{
+	char digits[24];
+	size_t nd, o = 0;
+
+	if (n <= 1) {
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+		return buf;
+	}
+	nd = (size_t)snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	if (len < 2) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	buf[o++] = '~';
+	for (size_t i = 0; i < nd && o + 2 < len; i++) {
+		if (i && (nd - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+const char *detect_bytes_text(uint64_t v, uint32_t n, char *buf, size_t len)
+{
+	char h[16];
+
+	detect_human_bytes(v, h, sizeof(h));
+	snprintf(buf, len, "%s%s", n > 1 ? "~" : "", h);
+	return buf;
+}
+
+const char *detect_seen_text(uint32_t n)
+{
+	return n > 1 ? " seen" : "";
 }

@@ -12,8 +12,10 @@
  * path allocates nothing per flow: tables are sized up front and capped;
  * what does not fit is counted in the stats' overflow counter.
  *
- * Counts in events are scaled by the flow's sampling rate and marked as
- * estimates (estimate = true, sampling = N) when N > 1.
+ * With 1:N sampled flows (N > 1) events are marked estimate = true,
+ * sampling = N: packets and bytes are estimates (x N), flows and distinct
+ * peers are what the sample showed, scan targets are estimated from the
+ * probes seen (docs/internals/detect.md).
  */
 #ifndef VIGIL_DETECT_DETECT_H
 #define VIGIL_DETECT_DETECT_H

@@ -79,8 +79,29 @@ const char *detect_human_bytes(uint64_t v, char *buf, size_t n);
 const char *detect_window_text(const struct detect *d, char *buf, size_t n);
 /* "tcp" or the number, for why texts. */
 const char *detect_proto_text(uint8_t proto, char *buf, size_t n);
-/* " (estimate from 1:N sampled flows)" or "" */
+/* " (est. from 1:N sampling)" or "" */
 const char *detect_estimate_text(uint32_t n, char *buf, size_t len);
+/* A count for a why text: "~12,000" when it is an estimate from 1:n sampling
+ * (n > 1), else "12000" (buf >= 32). */
+const char *detect_count_text(uint64_t v, uint32_t n, char *buf, size_t len);
+/* detect_human_bytes() with a leading "~" when n > 1 (buf >= 24). */
+const char *detect_bytes_text(uint64_t v, uint32_t n, char *buf, size_t len);
+/* " seen" when n > 1 (a figure of what the sample showed), else "". */
+const char *detect_seen_text(uint32_t n);
+/*
+ * Sampled TCP opening records that are probes rather than the sampled first
+ * packet of a session: of `probes` SYN-only records, with `bulk` records of
+ * established traffic (with ACK) of the same key, at rate n. A session's
+ * client side of k >= 2 packets shows a SYN-only record less often than one
+ * with ACK (ratio (1/n)q^(k-1) : 1 - q^(k-1) <= q < 1), so probes - bulk is a
+ * cautious count of real probes. Returns probes when n <= 1.
+ */
+static inline uint64_t detect_probes(uint64_t probes, uint64_t bulk, uint32_t n)
+{
+	if (n <= 1)
+		return probes;
+	return probes > bulk ? probes - bulk : 0;
+}
 
 /* Parse "22/tcp", "53/udp", "445" (proto defaults to dflt). Returns 0 or -1. */
 int detect_parse_portproto(const char *s, uint16_t *port, uint8_t *proto, uint8_t dflt);

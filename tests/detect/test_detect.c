@@ -1,6 +1,7 @@
 /* test_detect.c - the detectors on synthetic flows: each detector fires on
  * its pattern and stays quiet below its threshold, windows close by flow
- * time, sampled counts are scaled and marked as estimates, tables are capped
+ * time, sampled traffic is estimated where that is sound, counted as seen
+ * where not, and raises no alarm the unsampled traffic would not, tables are capped
  * and count what they drop, the allow-list works; the distinct counter's
  * accuracy; the event log's rotation and torn-line recovery. */
 #include <setjmp.h>
@@ -151,8 +152,93 @@ static void test_scan_sampled(void **state)
 	assert_int_equal(e->sampling, 10);
 	assert_int_equal(e->flows, 800);
 	assert_true(e->distinct >= 720 && e->distinct <= 880);
-	assert_non_null(strstr(e->why, "estimate from 1:10 sampled flows"));
+	assert_non_null(strstr(e->why, "10.0.5.66 contacted ~"));
+	assert_non_null(strstr(e->why, "seen), with SYN-only flows"));
 	detect_free(d);
+}
+
+/* What 1:10 sampling makes of a busy client's sessions: each session's first
+ * packet sampled alone is a SYN-only record, and there are several records
+ * with ACK for each of those. */
+static void feed_sampled_client(struct detect *d, const char *src, int sessions, uint16_t port)
+{
+	for (int i = 0; i < sessions; i++) {
+		char dst[32];
+		struct flow f;
+
+		snprintf(dst, sizeof(dst), "203.0.%d.%d", i / 200 % 250, 1 + i % 200);
+		if (i % 4 == 0)
+			f = fl(src, dst, (uint16_t)(30000 + i), port, 6, 0x02, 1, 60, T0 + i * 100);
+		else
+			f = fl(src, dst, (uint16_t)(30000 + i), port, 6, 0x18, 1 + i % 3, 400, T0 + i * 100);
+		f.sampling = 10;
+		detect_feed(d, &f, 1);
+	}
+}
+
+static void test_sampled_no_false_alarm(void **state)
+{
+	static const char *const thr[] = { "scan_horizontal", "200", NULL };
+	struct sink s = { .n = 0 };
+	struct detect *d = mk(&s, thr);
+	const struct event *e;
+
+	(void)state;
+	/* 2,000 sampled session records to 400 web servers, 500 of them SYN-only */
+	feed_sampled_client(d, "10.0.1.10", 2000, 443);
+	/* 40 sampled records of long ssh sessions to 10 hosts (80 + 17 for the
+	 * fan-out, as unsampled; it was 800 when each record counted 10 flows) */
+	for (int i = 0; i < 40; i++) {
+		char dst[32];
+		struct flow f;
+
+		snprintf(dst, sizeof(dst), "198.51.100.%d", 1 + i % 10);
+		f = fl("10.0.1.11", dst, (uint16_t)(40000 + i), 22, 6, 0x18, 30, 3000, T0 + i * 1000);
+		f.sampling = 10;
+		detect_feed(d, &f, 1);
+	}
+	/* a busy server: 30,000 records of many-packet flows, 500 records/s seen */
+	for (int i = 0; i < 30000; i++) {
+		char src[32];
+		struct flow f;
+
+		snprintf(src, sizeof(src), "198.18.%d.%d", i / 250 % 250, 1 + i % 250);
+		f = fl(src, "10.0.0.80", (uint16_t)(1024 + i % 60000), 443, 6, 0x18, 3, 1500,
+		       T0 + i * 2);
+		f.sampling = 10;
+		detect_feed(d, &f, 1);
+	}
+	/* and a real scanner among them: 60 sampled probes */
+	feed_scan(d, "10.0.5.66", 60, 10);
+	detect_flush(d);
+	assert_null(find(&s, "score", "10.0.1.10"));
+	assert_null(find(&s, "scan", "10.0.1.10"));
+	assert_null(find(&s, "score", "10.0.1.11"));
+	assert_null(find(&s, "dos", "10.0.0.80"));
+	e = find(&s, "score", "10.0.5.66");
+	assert_non_null(e);
+	assert_true(e->estimate);
+	assert_int_equal(e->flows, 60); /* records seen */
+	assert_int_equal(e->packets, 600);
+	assert_non_null(strstr(e->why, "~600 flows to 445/tcp (est. from 1:10 sampling)"));
+	assert_non_null(strstr(e->why, " hosts seen ("));
+	assert_non_null(find(&s, "scan", "10.0.5.66"));
+	detect_free(d);
+}
+
+static void test_count_text(void **state)
+{
+	char b[32];
+
+	(void)state;
+	assert_string_equal(detect_count_text(12000, 10, b, sizeof(b)), "~12,000");
+	assert_string_equal(detect_count_text(999, 10, b, sizeof(b)), "~999");
+	assert_string_equal(detect_count_text(1234567, 100, b, sizeof(b)), "~1,234,567");
+	assert_string_equal(detect_count_text(12000, 1, b, sizeof(b)), "12000");
+	assert_string_equal(detect_bytes_text(4200000, 10, b, sizeof(b)), "~4.2 MB");
+	assert_int_equal(detect_probes(50, 20, 10), 30);
+	assert_int_equal(detect_probes(20, 50, 10), 0);
+	assert_int_equal(detect_probes(20, 50, 1), 20);
 }
 
 static void test_allow_and_cap(void **state)
@@ -566,6 +652,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_needs_network), cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_scan_sampled),  cmocka_unit_test(test_allow_and_cap),
+		cmocka_unit_test(test_sampled_no_false_alarm), cmocka_unit_test(test_count_text),
 		cmocka_unit_test(test_portscan_inbound), cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_partial_block),
 		cmocka_unit_test(test_list_edges),
