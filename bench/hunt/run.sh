@@ -8,8 +8,8 @@
 #   sh bench/hunt/run.sh             # FLOWS=200000000 SPAN=36000 ENTRIES=10000 RUNS=3
 # Knobs: FLOWS, SPAN (seconds of traffic), ENTRIES (list size), HITS (entries
 # taken from addresses that are in the store, default 100), RUNS, DIR.
-# The list is ENTRIES-HITS random addresses (seeded) plus HITS of the store's
-# busiest outside destinations, so the hunt finds something.
+# The list is ENTRIES-HITS random addresses (seeded) plus HITS outside
+# addresses an inside host contacted once, so the hunt finds something.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -32,11 +32,17 @@ if [ ! -f "$DIR/store-$FLOWS.done" ]; then
 fi
 "$V" store info -R "$STORE" | tee "$OUT/store-info.txt" | tail -3
 
-# the list: HITS busy outside destinations of the store, the rest random
-if [ ! -s "$DIR/hits-$HITS.txt" ]; then
-	"$V" flows -R "$STORE" -s dstip/flows -n "$HITS" -o csv -q \
-		'not dst net 198.18.0.0/16 and not dst net 2001:db8::/32' |
-		cut -d, -f1 | grep -E '^[0-9]+\.' >"$DIR/hits-$HITS.txt" || true
+# the list: HITS outside addresses that inside hosts contacted once in the
+# store's first ten minutes (a new C&C entry is a rare peer, not a CDN), the
+# rest random addresses (seeded; almost all absent from the store)
+if [ ! -f "$DIR/hits-$HITS.txt" ]; then
+	start=$("$V" store info -R "$STORE" | sed -n 's/^span: *\([^ ]*\) .*/\1/p')
+	s0=$(date -u -d "$start" +%s)
+	t0=$(date -u -d "@$s0" +%Y/%m/%d.%H:%M:%S)
+	t1=$(date -u -d "@$((s0 + 600))" +%Y/%m/%d.%H:%M:%S)
+	"$V" flows -R "$STORE" -t "$t0-$t1" -o csv 'src net 198.18.0.0/16 and not dst net 198.18.0.0/16' |
+		cut -d, -f4 | grep -E '^[0-9]+\.' | sort | uniq -u | sort -t. -k4,4n -k3,3n |
+		head -n "$HITS" >"$DIR/hits-$HITS.txt" || true
 fi
 cp "$DIR/hits-$HITS.txt" "$DIR/hits.txt"
 /usr/bin/python3 - "$ENTRIES" "$DIR/hits.txt" >"$DIR/list.txt" <<'PY'
@@ -55,7 +61,7 @@ echo "list: $(wc -l <"$DIR/list.txt") entries, $(wc -l <"$DIR/hits.txt") of them
 for run in $(seq 1 "$RUNS"); do
 	/usr/bin/time -f "wall %e s, user %U s, sys %S s, max RSS %M kB" \
 		"$V" hunt -R "$STORE" --list "kind=cc:plain:$DIR/list.txt" --network 198.18.0.0/16 \
-		--network 2001:db8:1::/48 -t 2000/01/01-2100/01/01 --stats >"$OUT/events.jsonl" 2>"$OUT/run$run.txt"
-	cat "$OUT/run$run.txt"
+		--network 2001:db8:1::/48 -t 2000/01/01-2100/01/01 --stats >"$OUT/events-$ENTRIES.jsonl" 2>"$OUT/run-$ENTRIES-$run.txt"
+	cat "$OUT/run-$ENTRIES-$run.txt"
 done
-echo "events: $(wc -l <"$OUT/events.jsonl")"
+echo "events: $(wc -l <"$OUT/events-$ENTRIES.jsonl")"

@@ -171,16 +171,19 @@ int hunt_run(const struct conf *conf, const struct hunt_opts *o, detect_emit_fn 
 	while ((rc = store_reader_next_block(r, &b)) > 0) {
 		const struct vaddr *src = store_block_col(b, FLOW_COL_SRC);
 		const struct vaddr *dst = store_block_col(b, FLOW_COL_DST);
-		const int64_t *first = store_block_col(b, FLOW_COL_FIRST);
-		const int64_t *last = store_block_col(b, FLOW_COL_LAST);
+		/* a block wholly inside the range needs no time columns */
+		bool inside = store_block_min_first(b) >= o->from_ms &&
+			      store_block_max_last(b) <= o->to_ms;
+		const int64_t *first = inside ? NULL : store_block_col(b, FLOW_COL_FIRST);
+		const int64_t *last = inside ? NULL : store_block_col(b, FLOW_COL_LAST);
 		size_t rows = store_block_rows(b);
 
-		if (!src || !dst || !first || !last)
+		if (!src || !dst || (!inside && (!first || !last)))
 			continue; /* counted bad by the reader */
 		for (size_t i = 0; i < rows; i++) {
 			struct flow f;
 
-			if (last[i] < o->from_ms || first[i] > o->to_ms)
+			if (!inside && (last[i] < o->from_ms || first[i] > o->to_ms))
 				continue;
 			if (!intel_lookup(o->entries, &src[i]) && !intel_lookup(o->entries, &dst[i]))
 				continue;
