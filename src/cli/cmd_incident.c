@@ -357,8 +357,11 @@ static void show_text(json_t *o)
 	if (json_array_size(a = json_object_get(o, "blocks"))) {
 		printf("\nBlocks:\n");
 		json_array_foreach(a, i, v)
-			printf("  %s  %-7s  %s  by %s at %s\n", js(v, "target"), js(v, "state"),
-			       js(v, "reason"), js(v, "actor"), js(v, "time"));
+			printf("  %lld  %s  %-7s  %s  by %s at %s%s%s\n",
+			       (long long)json_integer_value(json_object_get(v, "id")), js(v, "prefix"),
+			       js(v, "state"), js(v, "reason"), js(v, "actor"), js(v, "created"),
+			       json_is_string(json_object_get(v, "until")) ? " until " : "",
+			       json_is_string(json_object_get(v, "until")) ? js(v, "until") : "");
 	}
 	printf("\nAudit trail:\n");
 	json_array_foreach(json_object_get(o, "audit"), i, v) {

@@ -367,6 +367,7 @@ static const char *const pg_migrations[] = {
 	DESK_SCHEMA_V3_PG,
 	DESK_SCHEMA_V4("BIGSERIAL PRIMARY KEY"),
 	DESK_SCHEMA_V5("BIGSERIAL PRIMARY KEY"),
+	DESK_SCHEMA_V6("BIGSERIAL PRIMARY KEY"),
 };
 
 static const char *const pg_schemes[] = { "postgresql://", "postgres://", NULL };

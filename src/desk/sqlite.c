@@ -221,6 +221,7 @@ static const char *const sq_migrations[] = {
 	DESK_SCHEMA_V3_SQLITE,
 	DESK_SCHEMA_V4("INTEGER PRIMARY KEY AUTOINCREMENT"),
 	DESK_SCHEMA_V5("INTEGER PRIMARY KEY AUTOINCREMENT"),
+	DESK_SCHEMA_V6("INTEGER PRIMARY KEY AUTOINCREMENT"),
 };
 
 static const char *const sq_schemes[] = { "sqlite:", NULL };
