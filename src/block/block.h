@@ -103,6 +103,10 @@ int64_t block_default_until(const struct block_ctx *b, int64_t now);
  * shorter than min_prefix4/6, on the allow-list, too long, the cap). */
 int block_policy_check(struct block_ctx *b, const char *prefix, int64_t until_ms, int64_t now,
 		       char *err, size_t errlen);
+/* The duration part of the policy alone (for an extension): until_ms (0:
+ * none) within [block] max_duration from now. */
+int block_policy_duration(struct block_ctx *b, int64_t until_ms, int64_t now, char *err,
+			  size_t errlen);
 /* Check and add (desk_block_add); *id the new block. */
 int block_add(struct block_ctx *b, int64_t incident, const char *prefix, const char *reason,
 	      int64_t until_ms, bool pending, int64_t *id, char *err, size_t errlen);

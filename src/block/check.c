@@ -72,7 +72,7 @@ static void flows_command(const struct block_ctx *b, const char *prefix, int64_t
 {
 	char t1[VTIME_STRLEN], t2[VTIME_STRLEN];
 
-	snprintf(out, n, "vigil flows -R %.300s -t %s-%s 'src net %s'", b->store_dir,
+	snprintf(out, n, "vigil flows -R %.300s -t %s-%s 'src net %s'", b->store_dir[0] ? b->store_dir : "STORE",
 		 vtime_format_s(from, t1), vtime_format_s(to, t2), prefix);
 }
 

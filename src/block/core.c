@@ -249,11 +249,35 @@ static void duration_text(int64_t ms, char *out, size_t n)
 		snprintf(out, n, "%llds", (long long)(ms / 1000));
 }
 
+int block_policy_duration(struct block_ctx *b, int64_t until_ms, int64_t now, char *err,
+			  size_t errlen)
+{
+	char t1[32], t2[32];
+
+	if (until_ms == 0 && b->max_duration > 0) {
+		duration_text(b->max_duration, t1, sizeof(t1));
+		snprintf(err, errlen, "refused: a block without an end is longer than [block] "
+			 "max_duration = %s; give --until", t1);
+		return VIGIL_EINVAL;
+	}
+	if (until_ms && until_ms <= now) {
+		snprintf(err, errlen, "refused: the end %s is not in the future", vtime_format_s(until_ms, t1));
+		return VIGIL_EINVAL;
+	}
+	if (until_ms && b->max_duration > 0 && until_ms - now > b->max_duration) {
+		duration_text(b->max_duration, t1, sizeof(t1));
+		snprintf(err, errlen, "refused: the block would last until %s, longer than [block] "
+			 "max_duration = %s", vtime_format_s(until_ms, t2), t1);
+		return VIGIL_EINVAL;
+	}
+	return 0;
+}
+
 int block_policy_check(struct block_ctx *b, const char *prefix, int64_t until_ms, int64_t now,
 		       char *err, size_t errlen)
 {
 	struct vprefix p;
-	char norm[PREFIX_STRLEN], what[256], t1[32], t2[32];
+	char norm[PREFIX_STRLEN], what[256];
 	unsigned len;
 	int64_t live;
 	int rc;
@@ -277,22 +301,8 @@ int block_policy_check(struct block_ctx *b, const char *prefix, int64_t until_ms
 			 " never blocked", norm, what);
 		return VIGIL_EINVAL;
 	}
-	if (until_ms == 0 && b->max_duration > 0) {
-		duration_text(b->max_duration, t1, sizeof(t1));
-		snprintf(err, errlen, "refused: a block without an end is longer than [block] "
-			 "max_duration = %s; give --until", t1);
-		return VIGIL_EINVAL;
-	}
-	if (until_ms && until_ms <= now) {
-		snprintf(err, errlen, "refused: the end %s is not in the future", vtime_format_s(until_ms, t1));
-		return VIGIL_EINVAL;
-	}
-	if (until_ms && b->max_duration > 0 && until_ms - now > b->max_duration) {
-		duration_text(b->max_duration, t1, sizeof(t1));
-		snprintf(err, errlen, "refused: the block would last until %s, longer than [block] "
-			 "max_duration = %s", vtime_format_s(until_ms, t2), t1);
-		return VIGIL_EINVAL;
-	}
+	if ((rc = block_policy_duration(b, until_ms, now, err, errlen)))
+		return rc;
 	if ((rc = desk_block_live_count(b->d, &live)))
 		return rc;
 	if (live >= b->max_active) {

@@ -16,6 +16,7 @@
  */
 #include "cli/commands.h"
 #include "cli/run_mail.h"
+#include "cli/run_block.h"
 #include "cli/run_notify.h"
 
 #include <dirent.h>
@@ -62,6 +63,7 @@ struct run {
 	struct whois_db *whois;
 	struct run_mail *mail; /* [report] maildir, NULL when none */
 	struct run_notify *notify; /* [notify], NULL when off */
+	struct run_block *block;   /* [block], NULL when off */
 	const char *events_dir;
 	/* events buffered on the store thread, appended once per batch */
 	struct event ev[EVENT_BATCH];
@@ -345,6 +347,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	if (run_notify_start(r.cf, desk_url, r.whois, ncap == 0, &r.notify) < 0)
 		goto out;
+	if (run_block_start(r.cf, desk_url, ncap == 0, &r.block) < 0)
+		goto out;
 
 	/* the collector */
 	collect_opts_init(&co);
@@ -401,6 +405,9 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "vigil run: desk: mail not filed is left in the maildir\n");
 			goto out;
 		}
+		/* expire, push and check the blocks */
+		if (run_block_once(r.block) < 0)
+			fprintf(stderr, "vigil run: block: the cycle did not finish (see above)\n");
 		/* and tell the sites what this run found */
 		if (run_notify_once(r.notify) < 0)
 			fprintf(stderr, "vigil run: notify: not everything was composed or sent (see above)\n");
@@ -439,6 +446,7 @@ usage:
 	fputs(usage_text, stderr);
 	return 2;
 out:
+	run_block_stop(r.block);
 	run_notify_stop(r.notify);
 	run_mail_stop(r.mail);
 	if (follower) { /* an error before the normal stop */
