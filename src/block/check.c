@@ -72,7 +72,7 @@ static void flows_command(const struct block_ctx *b, const char *prefix, int64_t
 {
 	char t1[VTIME_STRLEN], t2[VTIME_STRLEN];
 
-	snprintf(out, n, "vigil flows -R %.300s -t %s-%s 'src net %s'", b->store_dir[0] ? b->store_dir : "STORE",
+	snprintf(out, n, "-R %.300s -t %s-%s 'src net %s'", b->store_dir[0] ? b->store_dir : "STORE",
 		 vtime_format_s(from, t1), vtime_format_s(to, t2), prefix);
 }
 
@@ -92,7 +92,7 @@ static int check_one(void *ctx, const struct desk_block *bl)
 	struct leak lk;
 	struct event e;
 	struct buf raw;
-	char t[VTIME_STRLEN];
+	char t[VTIME_STRLEN], t2[VTIME_STRLEN];
 	bool fresh = false;
 	int rc;
 
@@ -151,7 +151,7 @@ static int check_one(void *ctx, const struct desk_block *bl)
 			c->st->events++;
 		log_warn("block: %lld (%s) is not effective: %lld flows from it in %s..%s",
 			 (long long)bl->id, bl->prefix, (long long)lk.flows,
-			 vtime_format_s(from, t), vtime_format_s(to, t));
+			 vtime_format_s(from, t), vtime_format_s(to, t2));
 	}
 	return 0;
 }
@@ -189,8 +189,10 @@ int block_flows(struct block_ctx *b, const struct desk_block *bl, size_t limit, 
 		return 0;
 	o.from_ms = bl->activated + b->grace;
 	o.to_ms = bl->ended ? bl->ended : vtime_now_ms();
-	if (cmd)
-		flows_command(b, bl->prefix, o.from_ms, o.to_ms, cmd, cmdlen);
+	if (cmd && cmdlen > 12) {
+		snprintf(cmd, cmdlen, "vigil flows ");
+		flows_command(b, bl->prefix, o.from_ms, o.to_ms, cmd + 12, cmdlen - 12);
+	}
 	if (!b->store_dir[0] || o.to_ms <= o.from_ms)
 		return 0;
 	snprintf(filter, sizeof(filter), "src net %s", bl->prefix);

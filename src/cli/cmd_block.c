@@ -181,6 +181,15 @@ static void close_env(struct env *e)
 	conf_free(e->cf);
 }
 
+/* The change is in the desk whatever the push does: a failed push is
+ * repeated by `vigil block push` and by every cycle of `vigil run`. */
+static void push_after(struct env *e)
+{
+	if (block_push(e->b, NULL) < 0)
+		fprintf(stderr, "vigil block: [block] command failed: the change is recorded and"
+			" `vigil block push` (or the next vigil run cycle) repeats it\n");
+}
+
 static bool json_out(const struct opts *o)
 {
 	return o->output && !strcmp(o->output, "json");
@@ -233,7 +242,8 @@ static int do_add(struct env *e, const struct opts *o)
 		return 1;
 	}
 	printf("%lld\n", (long long)id);
-	return block_push(e->b, NULL) < 0 ? 1 : 0;
+	push_after(e);
+	return 0;
 }
 
 static int do_list(struct env *e, const struct opts *o)
@@ -323,7 +333,8 @@ static int do_state(struct env *e, const struct opts *o, const char *to)
 		fprintf(stderr, "vigil block: %s\n", err);
 		return 1;
 	}
-	return block_push(e->b, NULL) < 0 ? 1 : 0;
+	push_after(e);
+	return 0;
 }
 
 static int do_extend(struct env *e, const struct opts *o)
