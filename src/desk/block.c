@@ -247,9 +247,9 @@ int desk_block_list(struct desk *d, const struct desk_block_filter *f,
 		    int (*fn)(void *ctx, const struct desk_block *b), void *ctx)
 {
 	static const char SQL_LIST[] =
-		"SELECT " BLOCK_COLS " FROM block WHERE ($1 = '' OR state = $1"
-		" OR ($1 = 'live' AND state IN ('pending', 'active')))"
-		" AND ($2 = 0 OR incident_id = $2) ORDER BY id";
+		"SELECT " BLOCK_COLS " FROM block WHERE (CAST($1 AS TEXT) = '' OR state = $1"
+		" OR (CAST($1 AS TEXT) = 'live' AND state IN ('pending', 'active')))"
+		" AND (CAST($2 AS BIGINT) = 0 OR incident_id = CAST($2 AS BIGINT)) ORDER BY id";
 	struct db_stmt *st = desk_q(d, SQL_LIST);
 
 	if (!st)
@@ -496,7 +496,7 @@ int desk_block_told(struct desk *d, int64_t id, bool removal, struct desk_mail *
 	static const char SQL_ADD[] = "UPDATE block SET told_add = $1 WHERE id = $2 AND told_add = 0";
 	static const char SQL_REM[] =
 		"UPDATE block SET told_remove = $1,"
-		" told_add = CASE WHEN told_add = 0 THEN $1 ELSE told_add END"
+		" told_add = CASE WHEN told_add = 0 THEN CAST($1 AS BIGINT) ELSE told_add END"
 		" WHERE id = $2 AND told_remove = 0";
 	struct desk_block b;
 	struct db_stmt *st;
@@ -603,9 +603,11 @@ int desk_block_checked(struct desk *d, int64_t id, int64_t to, int64_t flows, in
 	static const char SQL_CHK[] =
 		"UPDATE block SET checked_to = $2, leak_flows = leak_flows + $3,"
 		" leak_packets = leak_packets + $4, leak_bytes = leak_bytes + $5,"
-		" leak_first = CASE WHEN $6 > 0 AND (leak_first = 0 OR leak_first > $6) THEN $6"
+		" leak_first = CASE WHEN CAST($6 AS BIGINT) > 0"
+		" AND (leak_first = 0 OR leak_first > CAST($6 AS BIGINT)) THEN CAST($6 AS BIGINT)"
 		" ELSE leak_first END,"
-		" leak_last = CASE WHEN $7 > leak_last THEN $7 ELSE leak_last END WHERE id = $1";
+		" leak_last = CASE WHEN CAST($7 AS BIGINT) > leak_last THEN CAST($7 AS BIGINT)"
+		" ELSE leak_last END WHERE id = $1";
 	struct desk_block b;
 	struct db_stmt *st;
 	bool fresh = false;
