@@ -531,7 +531,9 @@ int block_cycle(struct block_ctx *b, int64_t now, struct block_stats *st)
 {
 	int r1 = block_expire(b, now, st);
 	int r2 = block_push(b, st);
-	int r3 = b->store_dir[0] ? block_check(b, now, st) : 0;
+	struct stat sb;
+	int r3 = b->store_dir[0] && !stat(b->store_dir, &sb) && S_ISDIR(sb.st_mode) ?
+			 block_check(b, now, st) : 0;
 
 	return r1 < 0 ? r1 : r2 < 0 ? r2 : r3 < 0 ? r3 : 0;
 }

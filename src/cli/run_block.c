@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 struct run_block {
@@ -68,7 +67,6 @@ int run_block_start(const struct conf *cf, const char *desk_url, bool live, stru
 	const char *store = conf_get(cf, "store", "dir", "./var/flows");
 	char err[1024] = "";
 	struct run_block *r;
-	struct stat sb;
 
 	*out = NULL;
 	if (!conf_get_bool(cf, "block", "enable", true))
@@ -86,7 +84,8 @@ int run_block_start(const struct conf *cf, const char *desk_url, bool live, stru
 		return -1;
 	}
 	desk_set_actor(r->desk, "vigil-run");
-	if (stat(store, &sb) || !S_ISDIR(sb.st_mode) || !conf_get_bool(cf, "block", "check", true))
+	/* the store may appear only once the collector writes (capture mode): the cycle looks */
+	if (!conf_get_bool(cf, "block", "check", true))
 		store = NULL;
 	if (block_open(cf, r->desk, store, &r->b, err, sizeof(err))) {
 		fprintf(stderr, "vigil run: block: %s\n", err);

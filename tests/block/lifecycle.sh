@@ -192,4 +192,22 @@ for act in block block-active block-extend block-expired unblock block-told bloc
 	grep -q "\"action\":\"$act\"" inc2.json || bad "no $act in the audit trail"
 done
 I verify >/dev/null || bad "the audit chain"
+
+# ---- vigil run -r: the block cycle expires and checks after the capture is stored
+mkdir run && cat >run/vigil.conf <<CONF
+[desk]
+url = sqlite:$work/run/desk.sqlite
+[store]
+dir = $work/run/flows
+[block]
+check_grace = 0
+check_lag = 0
+CONF
+at 2023-11-14T22:00:00Z
+rinc=$("$VIGIL" incident new --kind scan --host 10.1.2.3 -c run/vigil.conf --desk "sqlite:$work/run/desk.sqlite")
+"$VIGIL" block add 10.1.2.3 --incident "$rinc" --until 1h --reason t -c run/vigil.conf >/dev/null || bad "run: add"
+at 2023-11-15T00:00:00Z
+"$VIGIL" run -c run/vigil.conf -r "$src/tests/query/data/v5-small.pcap" >run/out 2>&1 || { cat run/out; bad "vigil run -r"; }
+grep -q "block: 1 expired, 0 changes pushed (0 pushes failed), 1 not effective" run/out ||
+	{ cat run/out; bad "vigil run should expire the block and find it leaked"; }
 exit $fail
