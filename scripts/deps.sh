@@ -2,7 +2,7 @@
 # Install the Debian packages vigil needs to build, test and benchmark.
 # Idempotent: packages already present are left alone. Run as root (or via sudo).
 set -eu
-PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
+PKGS="exabgp build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
  libcmocka-dev libinih-dev libzstd-dev liblz4-dev libsqlite3-dev sqlite3 libpq-dev
  libjansson-dev libpcap-dev zlib1g-dev
  libgmime-3.0-dev libxml2-dev libxml2-utils libarchive-dev libyaml-dev conntrack

@@ -30,7 +30,7 @@ struct opts {
 	const char *hosts[MAX_HOSTS];
 	size_t nhosts;
 	int64_t limit;
-	bool all, progress, overdue;
+	bool all, progress, overdue, lift, keep_blocks;
 	const char *pos[MAX_POS];
 	size_t npos;
 };
@@ -45,7 +45,7 @@ static const char USAGE[] =
 	"  merge ID ID ...             (into the first)\n"
 	"  split ID --host IP ...      (those hosts' events to a new incident)\n"
 	"  link ID ID\n"
-	"  resolve ID [--note TEXT]    reject ID [--note TEXT]\n"
+	"  resolve ID [--note TEXT] [--lift | --keep-blocks]    reject ID [--note TEXT]\n"
 	"  verify                      (check the audit log's hash chain)\n"
 	"  ingest FILE|- [--progress]  (event JSON lines)\n"
 	"  follow DIR [--progress]     (events-*.jsonl written by the detectors)\n";
@@ -95,6 +95,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		}
 		if (!strcmp(a, "--overdue")) {
 			o->overdue = true;
+			continue;
+		}
+		if (!strcmp(a, "--lift") || !strcmp(a, "--keep-blocks")) {
+			*(a[2] == 'l' ? &o->lift : &o->keep_blocks) = true;
 			continue;
 		}
 		if (i + 1 >= argc) {
@@ -363,8 +367,11 @@ static void show_text(json_t *o)
 	if (json_array_size(a = json_object_get(o, "blocks"))) {
 		printf("\nBlocks:\n");
 		json_array_foreach(a, i, v)
-			printf("  %s  %-7s  %s  by %s at %s\n", js(v, "target"), js(v, "state"),
-			       js(v, "reason"), js(v, "actor"), js(v, "time"));
+			printf("  %lld  %s  %-7s  %s  by %s at %s%s%s\n",
+			       (long long)json_integer_value(json_object_get(v, "id")), js(v, "prefix"),
+			       js(v, "state"), js(v, "reason"), js(v, "actor"), js(v, "created"),
+			       json_is_string(json_object_get(v, "until")) ? " until " : "",
+			       json_is_string(json_object_get(v, "until")) ? js(v, "until") : "");
 	}
 	printf("\nAudit trail:\n");
 	json_array_foreach(json_object_get(o, "audit"), i, v) {
@@ -440,6 +447,55 @@ static int do_set(struct desk *d, const struct opts *o)
 	return 0;
 }
 
+/* Resolving an incident with live blocks asks what to do with them. */
+struct live_blocks {
+	char list[512];
+	int64_t ids[64];
+	size_t n;
+};
+
+static int note_live(void *ctx, const struct desk_block *b)
+{
+	struct live_blocks *l = ctx;
+	size_t len = strlen(l->list);
+
+	if (l->n < 64)
+		l->ids[l->n] = b->id;
+	l->n++;
+	if (len < sizeof(l->list) - 64)
+		snprintf(l->list + len, sizeof(l->list) - len, "%s%lld (%s, %s)", len ? ", " : "",
+			 (long long)b->id, b->prefix, b->state);
+	return 0;
+}
+
+static int lift_blocks(struct desk *d, const struct opts *o, int64_t id)
+{
+	struct desk_block_filter f = { .state = "live", .incident_id = id };
+	struct live_blocks l = { .n = 0 };
+	char why[96], err[512];
+
+	if (desk_block_list(d, &f, note_live, &l))
+		return 1;
+	if (!l.n || o->keep_blocks)
+		return 0;
+	if (!o->lift) {
+		fprintf(stderr, "vigil incident resolve: incident %lld still has blocks: %s; give --lift"
+			" to remove them or --keep-blocks to leave them in place\n", (long long)id, l.list);
+		return 1;
+	}
+	snprintf(why, sizeof(why), "incident %lld resolved", (long long)id);
+	for (size_t i = 0; i < l.n && i < 64; i++) {
+		err[0] = '\0';
+		if (desk_block_set_state(d, l.ids[i], "removed", why, err, sizeof(err))) {
+			fprintf(stderr, "vigil incident resolve: %s\n", err);
+			return 1;
+		}
+		printf("block %lld lifted (vigil block push, or the next vigil run cycle, tells the routers)\n",
+		       (long long)l.ids[i]);
+	}
+	return 0;
+}
+
 static int do_close(struct desk *d, const struct opts *o, const char *state)
 {
 	char err[512] = "";
@@ -448,6 +504,8 @@ static int do_close(struct desk *d, const struct opts *o, const char *state)
 
 	if (o->npos != 1 || parse_id(o->pos[0], &id))
 		return usage_err("resolve|reject ID [--note TEXT]");
+	if (!strcmp(state, "resolved") && (rc = lift_blocks(d, o, id)))
+		return rc;
 	if ((rc = desk_incident_set(d, id, "state", state, err, sizeof(err)))) {
 		fprintf(stderr, "vigil incident: %s\n", err);
 		return 1;

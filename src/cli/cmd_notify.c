@@ -201,9 +201,10 @@ int cmd_notify(int argc, char **argv)
 			rc = notify_send(c.n, now, &st);
 		else if (no_send) {
 			rc = notify_plan(c.n, now, &st);
+			int r1 = notify_blocks(c.n, now, &st);
 			int r2 = notify_followup(c.n, now, &st);
 
-			rc = rc ? rc : r2;
+			rc = rc ? rc : r1 ? r1 : r2;
 		} else
 			rc = notify_cycle(c.n, now, &st);
 		cli_notify_print_stats(stdout, &st);

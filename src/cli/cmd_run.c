@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/run_mail.h"
 #include "cli/run_hunt.h"
+#include "cli/run_block.h"
 #include "cli/run_notify.h"
 
 #include <dirent.h>
@@ -65,6 +66,7 @@ struct run {
 	struct run_mail *mail; /* [report] maildir, NULL when none */
 	struct run_notify *notify; /* [notify], NULL when off */
 	struct run_hunt *hunt; /* retro-hunts on reload, NULL when off */
+	struct run_block *block;   /* [block], NULL when off */
 	const char *events_dir;
 	/* events buffered on the store thread, appended once per batch */
 	struct event ev[EVENT_BATCH];
@@ -354,6 +356,8 @@ int cmd_run(int argc, char **argv)
 	    run_hunt_start(r.cf, desk_url, conf_get(r.cf, "store", "dir", "./var/flows"), r.whois,
 			   r.intel, &r.hunt) < 0)
 		goto out;
+	if (run_block_start(r.cf, desk_url, ncap == 0, &r.block) < 0)
+		goto out;
 
 	/* the collector */
 	collect_opts_init(&co);
@@ -410,6 +414,9 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "vigil run: desk: mail not filed is left in the maildir\n");
 			goto out;
 		}
+		/* expire, push and check the blocks */
+		if (run_block_once(r.block) < 0)
+			fprintf(stderr, "vigil run: block: the cycle did not finish (see above)\n");
 		/* and tell the sites what this run found */
 		if (run_notify_once(r.notify) < 0)
 			fprintf(stderr, "vigil run: notify: not everything was composed or sent (see above)\n");
@@ -449,6 +456,7 @@ usage:
 	return 2;
 out:
 	run_hunt_stop(r.hunt);
+	run_block_stop(r.block);
 	run_notify_stop(r.notify);
 	run_mail_stop(r.mail);
 	if (follower) { /* an error before the normal stop */

@@ -21,6 +21,7 @@ int cmd_report(int argc, char **argv);
 int cmd_nat(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 int cmd_advisory(int argc, char **argv);
+int cmd_block(int argc, char **argv);
 
 /* Report a bad line of an input file as "FILE:LINE: MSG" (a warning: the rest
  * loads), or a whole-file problem as an error; an intel/whois error callback. */

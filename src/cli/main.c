@@ -47,6 +47,8 @@ static const struct command commands[] = {
 	  "vigil notify run|preview|check|outbox|show|retry [-c CONFIG] [--desk URL] ..." },
 	{ "advisory", cmd_advisory, "advisories to every site or to the sites a flow query concerns",
 	  "vigil advisory new|list|show|preview|send [-c CONFIG] ..." },
+	{ "block", cmd_block, "border blocks of incidents: add, lift, expire, render for routers, check",
+	  "vigil block add|list|show|activate|remove|extend|render|changes|push|expire|check ..." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

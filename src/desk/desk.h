@@ -301,4 +301,85 @@ int desk_advisory_rcpts(struct desk *d, int64_t id,
 /* Mark advisory id sent at now. */
 int desk_advisory_sent(struct desk *d, int64_t id, int64_t now);
 
+/* ---- blocks: containment with a lifecycle (src/block renders them; the desk keeps them) ----
+ * States: pending -> active -> removed | expired; pending -> removed. A
+ * block always belongs to an incident. Every change is one transaction with
+ * its audit entry (who and why). A change routers must see (a block going
+ * active, an active one ending) is also a numbered row of the change
+ * sequence (desk_block_changes), in order, so a push can be replayed. */
+struct desk_block {
+	int64_t id, incident_id;
+	char prefix[PREFIX_STRLEN]; /* normalised ADDR/LEN */
+	char state[12];             /* pending active removed expired */
+	char reason[256];
+	char actor[64];             /* who added it */
+	char removed_by[64], removed_why[256];
+	int64_t created, activated, until, ended; /* ms; until 0: until removed */
+	int64_t seq;                /* its last change in the sequence (0: none yet) */
+	int64_t told_add, told_remove; /* ms the site was told; 0 not yet */
+	/* effectiveness: flows from the prefix after activation, checked up to checked_to */
+	int64_t checked_to, leak_flows, leak_packets, leak_bytes, leak_first, leak_last;
+};
+
+struct desk_block_change {
+	int64_t seq, block_id, time;
+	char op[8];                 /* add remove */
+	char prefix[PREFIX_STRLEN];
+};
+
+/* Add a block of prefix (an address or ADDR/LEN, normalised) on incident
+ * incident_id until until_ms (0: until removed), pending or active. Refused
+ * (with a sentence in err): no such incident (VIGIL_ENOTFOUND), a bad
+ * prefix or an end already past (VIGIL_EINVAL), the same prefix pending or
+ * active already (VIGIL_EEXIST). Policy (allow-list, cap, prefix length) is
+ * src/block's: call it first. *id gets the new block's id. */
+int desk_block_add(struct desk *d, int64_t incident_id, const char *prefix, const char *reason,
+		   int64_t until_ms, bool pending, int64_t *id, char *err, size_t errlen);
+int desk_block_get(struct desk *d, int64_t id, struct desk_block *out);
+struct desk_block_filter {
+	const char *state;   /* NULL: any; "live" means pending or active */
+	int64_t incident_id; /* 0: any */
+};
+/* Blocks matching f (NULL: all), oldest first; stops when fn returns non-zero. */
+int desk_block_list(struct desk *d, const struct desk_block_filter *f,
+		    int (*fn)(void *ctx, const struct desk_block *b), void *ctx);
+/* Pending and active blocks. */
+int desk_block_live_count(struct desk *d, int64_t *n);
+/* Move block id to state to (active, removed, expired) with actor's why.
+ * Allowed: pending -> active|removed, active -> removed|expired; others are
+ * VIGIL_ESTATE with a sentence in err. */
+int desk_block_set_state(struct desk *d, int64_t id, const char *to, const char *why,
+			 char *err, size_t errlen);
+/* A new end for a pending or active block (until_ms in the future, or 0: until removed). */
+int desk_block_extend(struct desk *d, int64_t id, int64_t until_ms, const char *why, char *err,
+		      size_t errlen);
+/* Pending or active blocks whose end is at or before now, oldest first. */
+int desk_block_due(struct desk *d, int64_t now,
+		   int (*fn)(void *ctx, const struct desk_block *b), void *ctx);
+/* The change sequence after seq after, in order; stops when fn returns non-zero. */
+int desk_block_changes(struct desk *d, int64_t after,
+		       int (*fn)(void *ctx, const struct desk_block_change *c), void *ctx);
+/* The highest change seq (0: none). */
+int desk_block_last_change(struct desk *d, int64_t *seq);
+/* Blocks the site was not told about yet: active ones not told of (removal
+ * false) and ended ones whose end was not told (removal true). */
+int desk_block_untold(struct desk *d,
+		      int (*fn)(void *ctx, const struct desk_block *b, bool removal), void *ctx);
+/* Queue mail m (raw[0..len)) telling the site of block id (its add, or with
+ * removal its end) and mark it told, in one transaction, audited as
+ * "block-told". m NULL: nobody to tell; it is marked told with why audited.
+ * VIGIL_EEXIST when it was told already (nothing queued). */
+int desk_block_told(struct desk *d, int64_t id, bool removal, struct desk_mail *m,
+		    const void *raw, size_t len, const char *why);
+/* The effectiveness record: flows counts seen from block id's prefix in
+ * (checked_to, to] are added and checked_to becomes to. With e non-NULL,
+ * event e (raw its JSON) is stored on the block's incident in the same
+ * transaction, deduplicated by its event id as ingestion does (a
+ * duplicate counts on the stored event); *was_new says whether it was new. */
+int desk_block_checked(struct desk *d, int64_t id, int64_t to, int64_t flows, int64_t packets,
+		       int64_t bytes, int64_t first, int64_t last, const struct event *e,
+		       const char *raw, bool *was_new);
+/* One block as a JSON object (new reference). */
+json_t *desk_block_json(const struct desk_block *b);
+
 #endif

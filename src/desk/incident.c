@@ -298,52 +298,46 @@ fail:
 	return rc;
 }
 
+/* The v1 call, kept for `vigil incident note --block/--unblock`: an active
+ * block without an end, or the end of incident id's live block of target. */
+struct find_live {
+	char prefix[PREFIX_STRLEN];
+	int64_t id;
+};
+
+static int find_live(void *ctx, const struct desk_block *b)
+{
+	struct find_live *f = ctx;
+
+	if (strcmp(b->prefix, f->prefix))
+		return 0;
+	f->id = b->id;
+	return 1;
+}
+
 int desk_incident_block(struct desk *d, int64_t id, const char *target, const char *reason,
 			bool remove)
 {
-	static const char SQL_BLOCK[] =
-		"INSERT INTO block (incident_id, target, reason, state, actor, time)"
-		" VALUES ($1, $2, $3, 'active', $4, $5)";
-	static const char SQL_UNBLOCK[] =
-		"UPDATE block SET state = 'removed', removed_at = $1"
-		" WHERE incident_id = $2 AND target = $3 AND state = 'active'";
+	struct desk_block_filter f = { .state = "live", .incident_id = id };
+	struct find_live fl = { .id = 0 };
 	struct desk_incident inc;
-	struct db_stmt *st;
+	struct vprefix p;
+	char err[256] = "";
+	int64_t bid;
 	int rc;
 
-	if (!target || !*target)
+	if (!target || !*target || prefix_parse(target, &p))
 		return VIGIL_EINVAL;
-	if ((rc = desk_tx_begin(d)))
-		return rc;
 	if ((rc = desk_load(d, id, &inc)))
-		goto fail;
-	rc = VIGIL_EDB;
-	if (!(st = desk_q(d, remove ? SQL_UNBLOCK : SQL_BLOCK)))
-		goto fail;
-	if (remove) {
-		desk_bind_int(d, st, 1, vtime_now_ms());
-		desk_bind_int(d, st, 2, id);
-		desk_bind_text(d, st, 3, target);
-	} else {
-		desk_bind_int(d, st, 1, id);
-		desk_bind_text(d, st, 2, target);
-		desk_bind_text(d, st, 3, reason ? reason : "");
-		desk_bind_text(d, st, 4, d->actor);
-		desk_bind_int(d, st, 5, vtime_now_ms());
-	}
-	if (desk_run(d, st))
-		goto fail;
-	if (remove && d->ops->changes(st) == 0) {
-		rc = VIGIL_ENOTFOUND;
-		goto fail;
-	}
-	if ((rc = desk_audit_json(d, id, remove ? "unblock" : "block",
-			     json_pack("{s:s, s:s}", "target", target, "reason", reason ? reason : ""))))
-		goto fail;
-	return desk_tx_commit(d);
-fail:
-	desk_tx_rollback(d);
-	return rc;
+		return rc;
+	if (!remove)
+		return desk_block_add(d, id, target, reason, 0, false, &bid, err, sizeof(err));
+	prefix_format(&p, fl.prefix);
+	if ((rc = desk_block_list(d, &f, find_live, &fl)))
+		return rc;
+	if (!fl.id)
+		return VIGIL_ENOTFOUND;
+	return desk_block_set_state(d, fl.id, "removed", reason, err, sizeof(err));
 }
 
 int desk_link_in_tx(struct desk *d, int64_t a, int64_t b)

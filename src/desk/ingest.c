@@ -50,7 +50,7 @@ void desk_ingest_rollback(struct desk *d)
 	d->careful = false;
 }
 
-static void event_id(const struct event *e, char *eid)
+void desk_event_id(const struct event *e, char *eid)
 {
 	struct buf b;
 	char hex[SHA256_HEXLEN];
@@ -345,7 +345,7 @@ int desk_ingest_event(struct desk *d, const struct event *e, const char *raw, si
 		d->batch = nb;
 		d->capbatch = ncap;
 	}
-	event_id(e, eid);
+	desk_event_id(e, eid);
 	d->st_out = st;
 	if ((rc = batch_seen(d, eid, d->nbatch, &seen)))
 		return rc;

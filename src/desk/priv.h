@@ -155,4 +155,8 @@ int desk_peers_rebuild(struct desk *d, int64_t id);
 /* Link two incidents inside the current transaction (audited on both). */
 int desk_link_in_tx(struct desk *d, int64_t a, int64_t b);
 
+/* The stable id of an event: hex of the first 128 bits of SHA-256 over its
+ * canonical JSON (eid: 33 bytes). */
+void desk_event_id(const struct event *e, char *eid);
+
 #endif

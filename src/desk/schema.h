@@ -142,4 +142,39 @@
 	"UPDATE incident SET key = kind || '|' || host"                                       \
 	" WHERE (kind = 'cc' OR kind = 'blocklist') AND host <> '' AND key NOT LIKE 'campaign|%';"
 
+/* v7: blocks with a lifecycle (src/block renders them for routers; the desk
+ * only keeps them). The v1 columns keep their meaning: target is the prefix
+ * as first given, time is when the block was created, removed_at when it
+ * ended (removed or expired). prefix is the normalised ADDR/LEN; state is
+ * pending|active|removed|expired; activated and expires are ms (expires 0:
+ * until removed); removed_by/removed_why say who ended it and why; seq is
+ * the block_change row of its last change. told_add/told_remove: when the
+ * site was told of the block and of its end (0: not yet). The effectiveness
+ * record: flows seen from the prefix after activation, checked up to
+ * checked_to. block_change is the renderer's sequence: one row per change
+ * a router must see (add when a block goes active, remove when an active
+ * block ends), numbered in order, so `[block] command` and a render can be
+ * replayed from any point. */
+#define DESK_SCHEMA_V7(ID)                                                                    \
+	"ALTER TABLE block ADD COLUMN prefix TEXT NOT NULL DEFAULT '';"                       \
+	"ALTER TABLE block ADD COLUMN activated BIGINT NOT NULL DEFAULT 0;"                   \
+	"ALTER TABLE block ADD COLUMN expires BIGINT NOT NULL DEFAULT 0;"                     \
+	"ALTER TABLE block ADD COLUMN removed_by TEXT NOT NULL DEFAULT '';"                   \
+	"ALTER TABLE block ADD COLUMN removed_why TEXT NOT NULL DEFAULT '';"                  \
+	"ALTER TABLE block ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;"                         \
+	"ALTER TABLE block ADD COLUMN told_add BIGINT NOT NULL DEFAULT 0;"                    \
+	"ALTER TABLE block ADD COLUMN told_remove BIGINT NOT NULL DEFAULT 0;"                 \
+	"ALTER TABLE block ADD COLUMN checked_to BIGINT NOT NULL DEFAULT 0;"                  \
+	"ALTER TABLE block ADD COLUMN leak_flows BIGINT NOT NULL DEFAULT 0;"                  \
+	"ALTER TABLE block ADD COLUMN leak_packets BIGINT NOT NULL DEFAULT 0;"                \
+	"ALTER TABLE block ADD COLUMN leak_bytes BIGINT NOT NULL DEFAULT 0;"                  \
+	"ALTER TABLE block ADD COLUMN leak_first BIGINT NOT NULL DEFAULT 0;"                  \
+	"ALTER TABLE block ADD COLUMN leak_last BIGINT NOT NULL DEFAULT 0;"                   \
+	"UPDATE block SET prefix = target, activated = time;"                                 \
+	"UPDATE block SET state = 'removed' WHERE state <> 'active';"                         \
+	"CREATE INDEX block_state ON block (state, expires);"                                 \
+	"CREATE INDEX block_prefix ON block (prefix);"                                        \
+	"CREATE TABLE block_change (seq " ID ", block_id BIGINT NOT NULL, op TEXT NOT NULL,"  \
+	" prefix TEXT NOT NULL, time BIGINT NOT NULL);"
+
 #endif

@@ -235,14 +235,11 @@ static json_t *row_inv(struct desk *d, struct db_stmt *st)
 
 static json_t *row_block(struct desk *d, struct db_stmt *st)
 {
-	const struct db_ops *o = d->ops;
-	json_t *r = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->col_int(st, 0),
-			      "target", txt(o->col_text(st, 1)), "reason", txt(o->col_text(st, 2)),
-			      "state", txt(o->col_text(st, 3)), "actor", txt(o->col_text(st, 4)));
+	struct desk_block b;
 
-	json_object_set_new(r, "time", time_json(o->col_int(st, 5)));
-	json_object_set_new(r, "removed_at", time_json(o->col_int(st, 6)));
-	return r;
+	if (desk_block_get(d, d->ops->col_int(st, 0), &b))
+		return json_null();
+	return desk_block_json(&b);
 }
 
 static json_t *row_audit(struct desk *d, struct db_stmt *st)
@@ -281,7 +278,7 @@ int desk_show(struct desk *d, int64_t id, json_t **out)
 		"SELECT id, time, actor, direction, correspondent, subject, body FROM investigation"
 		" WHERE incident_id = $1 ORDER BY id";
 	static const char SQL_BLOCKS[] =
-		"SELECT id, target, reason, state, actor, time, removed_at FROM block WHERE incident_id = $1"
+		"SELECT id FROM block WHERE incident_id = $1"
 		" ORDER BY id";
 	static const char SQL_AUDIT[] =
 		"SELECT seq, time, actor, action, detail, hash FROM audit WHERE incident_id = $1 ORDER BY seq";

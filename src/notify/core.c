@@ -54,10 +54,11 @@ int notify_check(struct notify *n, FILE *out)
 int notify_cycle(struct notify *n, int64_t now, struct notify_stats *st)
 {
 	int rc = notify_plan(n, now, st);
+	int r1 = notify_blocks(n, now, st);
 	int r2 = notify_followup(n, now, st);
 	int r3 = notify_send(n, now, st);
 
-	return rc ? rc : r2 ? r2 : r3;
+	return rc ? rc : r1 ? r1 : r2 ? r2 : r3;
 }
 
 int notify_preview(struct notify *n, int64_t id, int64_t now, FILE *out, char *err,

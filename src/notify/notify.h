@@ -76,8 +76,13 @@ bool notify_can_send(const struct notify *n);
 
 int notify_plan(struct notify *n, int64_t now, struct notify_stats *st);
 int notify_followup(struct notify *n, int64_t now, struct notify_stats *st);
+/* Tell sites of blocks on their hosts and of their end (block.txt,
+ * unblock.txt; data as for a notice plus block {id, prefix, reason, state,
+ * created, activated, until, ended, removed_why, expired}), each mail
+ * queued with the record that it was told. */
+int notify_blocks(struct notify *n, int64_t now, struct notify_stats *st);
 int notify_send(struct notify *n, int64_t now, struct notify_stats *st);
-/* plan, followup, then send when a server is configured. */
+/* plan, blocks, followup, then send when a server is configured. */
 int notify_cycle(struct notify *n, int64_t now, struct notify_stats *st);
 
 /* Write the mail incident id would get now (whatever its batch) to out,

@@ -35,13 +35,14 @@ static const char *const known_names[] = {
 	"bytes", "score", "why", "estimate", "report", "sender", "received", "sha256", "excerpt",
 	"line", "flows_header", "more_events", "incidents", "incidents_count", "hosts", "advisory",
 	"title", "body", "period", "length", "now", "deadline", "deadline_text", "csv", "sites",
-	"count", "hosts_count",
+	"count", "hosts_count", "block", "prefix", "reason", "created", "activated", "until",
+	"ended", "removed_why", "expired",
 };
 
 /* Templates of a mail type; any other name is an incident kind, and a kind
  * without a file of its own is told with notice.txt. */
 static const char *const mail_names[] = { "update", "reminder", "escalation", "digest",
-					  "digest-outside", "advisory" };
+					  "digest-outside", "advisory", "block", "unblock" };
 
 static bool is_kind_name(const char *name)
 {
