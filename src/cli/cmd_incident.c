@@ -692,6 +692,8 @@ int cmd_incident(int argc, char **argv)
 	if (argc < 2)
 		return usage_err(NULL);
 	cmd = argv[1];
+	if (!strcmp(cmd, "export"))
+		return cmd_incident_export(argc - 1, argv + 1);
 	if ((rc = parse(argc, argv, &o)))
 		return rc;
 	static const char *const known[] = { "list", "show", "new", "set", "note", "merge", "split",

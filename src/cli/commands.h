@@ -14,6 +14,8 @@ int cmd_flows(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_hunt(int argc, char **argv);
+/* `vigil incident export` (cmd_export.c). */
+int cmd_incident_export(int argc, char **argv);
 int cmd_intel(int argc, char **argv);
 int cmd_whois(int argc, char **argv);
 int cmd_incident(int argc, char **argv);

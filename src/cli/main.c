@@ -37,7 +37,7 @@ static const struct command commands[] = {
 	{ "whois", cmd_whois, "who is responsible for an address (RPSL, local sites)",
 	  "vigil whois [--rpsl FILE ...] [--sites FILE] IP ... [-o json] | vigil whois import ..." },
 	{ "incident", cmd_incident, "the incident desk: list, show, change, ingest, verify",
-	  "vigil incident list|show|new|set|note|merge|split|link|resolve|reject|verify|ingest "
+	  "vigil incident list|show|new|set|note|merge|split|link|resolve|reject|verify|ingest|export "
 	  "[--desk URL] ..." },
 	{ "report", cmd_report, "abuse mail in: parse and file ACNS, Shadowserver, X-ARF, plain reports",
 	  "vigil report parse|ingest [--desk URL] [--nat DIR] [-c CONFIG] [-o json] FILE.eml|MAILDIR|-" },

@@ -14,7 +14,7 @@
 #include <string.h>
 
 static const struct report_parser *const structured[] = {
-	&report_acns, &report_shadowserver, &report_xarf, &report_acns_text,
+	&report_acns, &report_shadowserver, &report_xarf, &report_iodef, &report_acns_text,
 };
 #define NSTRUCT (sizeof(structured) / sizeof(structured[0]))
 

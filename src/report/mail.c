@@ -11,6 +11,7 @@
 
 #include <gmime/gmime.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +152,49 @@ static bool has_headers(GMimeObject *obj)
 	return h && g_mime_header_list_get_count(h) > 0;
 }
 
+/* A bare IODEF document (a peer team's export saved as a file, or piped in)
+ * is read as a mail of one application/xml part: the same parsers, the
+ * same document keeping, the same duplicate checks. */
+static bool bare_iodef(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
+		i = 3;
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+		i++;
+	if (i >= len || s[i] != '<')
+		return false;
+	for (size_t j = i; j + 14 <= len && j < i + 4096; j++)
+		if (!memcmp(s + j, "IODEF-Document", 14))
+			return true;
+	return false;
+}
+
+static int mail_parse(const void *raw, size_t len, struct report_mail **out, char *err,
+		      size_t errlen);
+
 int report_mail_parse(const void *raw, size_t len, struct report_mail **out, char *err,
+		      size_t errlen)
+{
+	static const char head[] = "From: <iodef@localhost>\r\nSubject: IODEF document\r\n"
+				   "MIME-Version: 1.0\r\nContent-Type: application/xml; charset=utf-8\r\n"
+				   "Content-Transfer-Encoding: 8bit\r\n\r\n";
+	char *w;
+	int rc;
+
+	if (len > REPORT_MAX_MAIL || !bare_iodef(raw, len))
+		return mail_parse(raw, len, out, err, errlen);
+	if (!(w = malloc(sizeof(head) - 1 + len)))
+		return VIGIL_ENOMEM;
+	memcpy(w, head, sizeof(head) - 1);
+	memcpy(w + sizeof(head) - 1, raw, len);
+	rc = mail_parse(w, sizeof(head) - 1 + len, out, err, errlen);
+	free(w);
+	return rc;
+}
+
+static int mail_parse(const void *raw, size_t len, struct report_mail **out, char *err,
 		      size_t errlen)
 {
 	struct report_mail *rm;

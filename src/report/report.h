@@ -2,7 +2,7 @@
  * report.h - inbound abuse reports: a mail (RFC 5322, MIME decoded with
  * gmime) is split into parts, zip/gzip attachments are opened (libarchive),
  * and each part is offered to the format parsers (ACNS XML and text notices,
- * Shadowserver CSV, X-ARF v0.2 YAML and v4 JSON, IODEF later, and a plain
+ * Shadowserver CSV, X-ARF v0.2 YAML and v4 JSON, IODEF 1.0/2.0, and a plain
  * text fallback). Each parser emits occurrences: one reported thing (a host,
  * maybe a port and a time) with where in the mail it was found.
  *
@@ -102,7 +102,7 @@ struct report_parser {
 };
 
 extern const struct report_parser report_acns, report_acns_text, report_shadowserver,
-	report_xarf, report_text;
+	report_xarf, report_iodef, report_text;
 
 /* Open an archive part (zip, gzip, tar...; probed by content): calls fn for
  * each regular member with a part of its own (index 0, parent set by the
