@@ -97,13 +97,21 @@ static void sys_el(xmlNodePtr flow, const struct ver *v, const char *category, c
 
 /* What is asked of the receiver: the kind's action while the incident is
  * worked, nothing once it is resolved or rejected. */
-static void expectation(xmlNodePtr parent, const struct exchange_kind_map *k, const char *state)
+static void expectation(xmlNodePtr parent, const struct ver *v, const struct exchange_kind_map *k,
+			const char *state)
 {
 	bool done = !strcmp(state, "resolved") || !strcmp(state, "rejected");
 	xmlNodePtr e = el(parent, "Expectation", NULL);
+	const char *act = done ? "nothing" : k->action;
 	char d[96];
 
-	at(e, "action", done ? "nothing" : k->action);
+	/* 1.0 has no harden-asset, upgrade-software, rebuild-asset ... */
+	if (v->v == 1 && (!strcmp(act, "harden-asset") || !strcmp(act, "upgrade-software") ||
+			  !strcmp(act, "rebuild-asset") || !strcmp(act, "redirect-traffic") ||
+			  !strcmp(act, "honeypot") || !strcmp(act, "watch-and-report") ||
+			  !strcmp(act, "defined-coa")))
+		act = "remediate-other";
+	at(e, "action", act);
 	snprintf(d, sizeof(d), "incident %s at the reporting team", state);
 	el(e, "Description", d);
 }
@@ -131,7 +139,7 @@ static void event_data(xmlNodePtr inc, const struct ver *v, json_t *incident, js
 	sys_el(flow, v, k->host_role, host, host_src ? -1 : port, host_src ? -1 : proto, "");
 	if (*peer)
 		sys_el(flow, v, k->peer_role, peer, host_src ? port : -1, host_src ? proto : -1, "");
-	expectation(ed, k, ex_str(incident, "state"));
+	expectation(ed, v, k, ex_str(incident, "state"));
 	if (!ev)
 		return;
 	rec = el(ed, "Record", NULL);

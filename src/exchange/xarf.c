@@ -3,7 +3,11 @@
  * JSON document a line. The host is source_identifier; category and type
  * come from the kind table (kinds.c) with the fields each type requires:
  * protocol and first_seen for connection reports, compromise_evidence for a
- * botnet, threat_type for a block list, service for an open service. The
+ * botnet, threat_type for a block list, service for an open service, the
+ * probed ports as probed_resources of a scan (reconnaissance). Two types ask
+ * for what flow records do not keep: connection/ddos a source_port, and
+ * copyright/copyright the infringing_url; those reports are written without
+ * them (valid against the core schema, not the type's). The
  * flow evidence goes in "evidence" (each event as text/plain, base64, with
  * its SHA-256) and in vigil-specific fields prefixed "vigil_".
  */
@@ -70,6 +74,27 @@ static json_t *evidence(json_t *ev)
 	return o;
 }
 
+/* report_id must be a UUID: the same incident of the same team always gets
+ * the same one (SHA-256 of "team#id", as an RFC 9562 version 8 UUID), so a
+ * peer sees a re-export as the same report. */
+static void report_id(char *out, size_t n, const char *team, int64_t id)
+{
+	struct sha256 h;
+	uint8_t d[32];
+	char in[256];
+	int len = snprintf(in, sizeof(in), "%.200s#%lld", team, (long long)id);
+
+	sha256_init(&h);
+	sha256_update(&h, in, (size_t)len);
+	sha256_final(&h, d);
+	d[6] = (uint8_t)((d[6] & 0x0f) | 0x80);
+	d[8] = (uint8_t)((d[8] & 0x3f) | 0x80);
+	snprintf(out, n,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12],
+		 d[13], d[14], d[15]);
+}
+
 static json_t *report(json_t *inc, const struct exchange_opts *o)
 {
 	const struct exchange_kind_map *k = exchange_kind(ex_str(inc, "kind"));
@@ -80,8 +105,7 @@ static json_t *report(json_t *inc, const struct exchange_opts *o)
 	int64_t port = ev0 ? ex_int(ev0, "port", -1) : -1;
 	size_t i;
 
-	snprintf(rid, sizeof(rid), "%lld@%.140s", (long long)ex_int(inc, "id", 0),
-		 o->team && *o->team ? o->team : "localhost");
+	report_id(rid, sizeof(rid), o->team && *o->team ? o->team : "localhost", ex_int(inc, "id", 0));
 	who = json_pack("{s:s, s:s, s:s}", "org", o->team_name && *o->team_name ? o->team_name : "CSIRT",
 			"contact", o->email && *o->email ? o->email : "csirt@localhost", "domain",
 			o->team && *o->team ? o->team : "localhost");
@@ -105,6 +129,27 @@ static json_t *report(json_t *inc, const struct exchange_opts *o)
 	if (!strcmp(k->xarf_type, "botnet"))
 		json_object_set_new(r, "compromise_evidence",
 				    json_string(ev0 ? ex_str(ev0, "why") : ex_str(inc, "subject")));
+	if (!strcmp(k->xarf_type, "reconnaissance")) {
+		/* what was probed: each event's port (a flow record keeps no URL) */
+		json_t *probed = json_array();
+
+		json_array_foreach(evs, i, ev) {
+			const char *pn = ex_proto_name(ex_int(ev, "proto", -1));
+			char res[48];
+
+			if (i >= EX_MAX_EVENTS)
+				break;
+			if (ex_int(ev, "port", -1) >= 0)
+				snprintf(res, sizeof(res), "%lld/%s", (long long)ex_int(ev, "port", -1),
+					 pn ? pn : "ip");
+			else
+				snprintf(res, sizeof(res), "%s", *ex_str(ev, "peer") ? ex_str(ev, "peer") : "ports");
+			json_array_append_new(probed, json_string(res));
+		}
+		if (!json_array_size(probed))
+			json_array_append_new(probed, json_string("ports"));
+		json_object_set_new(r, "probed_resources", probed);
+	}
 	if (!strcmp(k->xarf_type, "blocklist"))
 		json_object_set_new(r, "threat_type", json_string("contact with a listed address"));
 	if (!strcmp(k->xarf_type, "open_service")) {
@@ -128,7 +173,13 @@ static json_t *report(json_t *inc, const struct exchange_opts *o)
 			json_array_append_new(list, e);
 	}
 	json_object_set_new(r, "evidence", list);
-	json_object_set_new(r, "tags", json_pack("[s, s]", "vigil:kind", ex_str(inc, "kind")));
+	{
+		char tag[64], inc_tag[64];
+
+		snprintf(tag, sizeof(tag), "kind:%.40s", ex_str(inc, "kind"));
+		snprintf(inc_tag, sizeof(inc_tag), "incident:%lld", (long long)ex_int(inc, "id", 0));
+		json_object_set_new(r, "tags", json_pack("[s, s]", tag, inc_tag));
+	}
 	json_object_set_new(r, "vigil_kind", json_string(ex_str(inc, "kind")));
 	json_object_set_new(r, "vigil_state", json_string(ex_str(inc, "state")));
 	json_object_set_new(r, "vigil_incident", json_integer(ex_int(inc, "id", 0)));
