@@ -264,7 +264,7 @@ static int iodef_parse(const struct report_msg *m, const struct report_part *p, 
 	xmlDocPtr doc;
 	xmlNodePtr root;
 	bool v2;
-	int rc = 0, incidents = 0;
+	int rc = 0, incidents = 0, root_line;
 	char e[256];
 
 	(void)m;
@@ -307,11 +307,12 @@ static int iodef_parse(const struct report_msg *m, const struct report_part *p, 
 			break;
 		}
 	}
+	root_line = root->line; /* root goes with the document */
 	xmlFreeDoc(doc);
 	if (rc)
 		return rc;
 	if (!incidents) {
-		snprintf(err, errlen, "line %d: IODEF-Document without an Incident", root->line);
+		snprintf(err, errlen, "line %d: IODEF-Document without an Incident", root_line);
 		return VIGIL_EFORMAT;
 	}
 	if (!c.n) {

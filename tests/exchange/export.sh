@@ -107,6 +107,11 @@ grep -q "incident 99: no such incident" bad.err || fail "unknown incident: $(cat
 printf '<?xml version="1.0"?>\n<IODEF-Document xmlns="urn:ietf:params:xml:ns:iodef-2.0" version="2.00">\n<Incident purpose="reporting">\n<IncidentID name="x">1\n</Incident>\n' >broken.xml
 "$VIGIL" report parse broken.xml >broken.out 2>&1 && fail "broken IODEF accepted"
 grep -q "line [0-9]" broken.out || fail "broken IODEF: no line named: $(cat broken.out)"
+# a well-formed document without an Incident: refused with its line (the fuzzer
+# once found the line read after the document was freed)
+printf '<?xml version="1.0"?>\n<IODEF-Document xmlns="urn:ietf:params:xml:ns:iodef-2.0" version="2.00">\n</IODEF-Document>\n' >empty.xml
+"$VIGIL" report parse empty.xml >empty.out 2>&1 && fail "IODEF without an Incident accepted"
+grep -q "line 2: IODEF-Document without an Incident" empty.out || fail "no Incident: $(cat empty.out)"
 
 # the RFC examples (sample data)
 if [ -d "$DATA/iodef" ]; then
