@@ -136,7 +136,20 @@ static void event_data(xmlNodePtr inc, const struct ver *v, json_t *incident, js
 		el(ed, "EndTime", last);
 	flow = el(ed, "Flow", NULL);
 	/* the port is the service's: on the end that is not the source */
-	sys_el(flow, v, k->host_role, host, host_src ? -1 : port, host_src ? -1 : proto, "");
+	if (*host) {
+		sys_el(flow, v, k->host_role, host, host_src ? -1 : port, host_src ? -1 : proto, "");
+	} else {
+		/* a campaign (a parent without a host of its own): its children's hosts */
+		json_t *ch, *children = json_object_get(incident, "children");
+		size_t i;
+
+		json_array_foreach(children, i, ch) {
+			if (i >= EX_MAX_EVENTS)
+				break;
+			if (*ex_str(ch, "host"))
+				sys_el(flow, v, k->host_role, ex_str(ch, "host"), -1, -1, "");
+		}
+	}
 	if (*peer)
 		sys_el(flow, v, k->peer_role, peer, host_src ? port : -1, host_src ? proto : -1, "");
 	expectation(ed, v, k, ex_str(incident, "state"));

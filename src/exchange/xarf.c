@@ -77,12 +77,14 @@ static json_t *evidence(json_t *ev)
 /* report_id must be a UUID: the same incident of the same team always gets
  * the same one (SHA-256 of "team#id", as an RFC 9562 version 8 UUID), so a
  * peer sees a re-export as the same report. */
-static void report_id(char *out, size_t n, const char *team, int64_t id)
+static void report_id(char *out, size_t n, const char *team, int64_t id, const char *host)
 {
 	struct sha256 h;
 	uint8_t d[32];
-	char in[256];
-	int len = snprintf(in, sizeof(in), "%.200s#%lld", team, (long long)id);
+	char in[320];
+	/* a campaign's report per host: "team#id/host" */
+	int len = host ? snprintf(in, sizeof(in), "%.200s#%lld/%.64s", team, (long long)id, host)
+		       : snprintf(in, sizeof(in), "%.200s#%lld", team, (long long)id);
 
 	sha256_init(&h);
 	sha256_update(&h, in, (size_t)len);
@@ -95,7 +97,8 @@ static void report_id(char *out, size_t n, const char *team, int64_t id)
 		 d[13], d[14], d[15]);
 }
 
-static json_t *report(json_t *inc, const struct exchange_opts *o)
+/* One report of incident inc about host (NULL: the incident's own host). */
+static json_t *report(json_t *inc, const char *host, const struct exchange_opts *o)
 {
 	const struct exchange_kind_map *k = exchange_kind(ex_str(inc, "kind"));
 	json_t *evs = json_object_get(inc, "evidence"), *ev0 = json_array_get(evs, 0), *ev;
@@ -105,14 +108,15 @@ static json_t *report(json_t *inc, const struct exchange_opts *o)
 	int64_t port = ev0 ? ex_int(ev0, "port", -1) : -1;
 	size_t i;
 
-	report_id(rid, sizeof(rid), o->team && *o->team ? o->team : "localhost", ex_int(inc, "id", 0));
+	report_id(rid, sizeof(rid), o->team && *o->team ? o->team : "localhost", ex_int(inc, "id", 0),
+		  host);
 	who = json_pack("{s:s, s:s, s:s}", "org", o->team_name && *o->team_name ? o->team_name : "CSIRT",
 			"contact", o->email && *o->email ? o->email : "csirt@localhost", "domain",
 			o->team && *o->team ? o->team : "localhost");
 	r = json_pack("{s:s, s:s, s:s, s:O, s:O, s:s, s:s, s:s, s:s}", "xarf_version", "4.2.0",
 		      "report_id", rid, "timestamp",
 		      *ex_str(inc, "first_seen") ? ex_str(inc, "first_seen") : ex_now(o, now),
-		      "reporter", who, "sender", who, "source_identifier", ex_str(inc, "host"),
+		      "reporter", who, "sender", who, "source_identifier", host ? host : ex_str(inc, "host"),
 		      "category", k->xarf_class, "type", k->xarf_type, "evidence_source",
 		      "flow_analysis");
 	json_decref(who);
@@ -186,24 +190,48 @@ static json_t *report(json_t *inc, const struct exchange_opts *o)
 	return r;
 }
 
+static int put(json_t *r, struct buf *out)
+{
+	char *s = r ? json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	int rc = s ? buf_addstr(out, s) : VIGIL_ENOMEM;
+
+	if (!rc)
+		rc = buf_addc(out, '\n');
+	free(s);
+	json_decref(r);
+	return rc;
+}
+
+/* An X-ARF report has one source: a campaign (a parent incident without a
+ * host of its own) is one report per child host, marked with the campaign. */
 static int write_xarf(json_t *const *incs, size_t n, const struct exchange_opts *o,
 		      struct buf *out, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < n; i++) {
-		json_t *r = report(incs[i], o);
-		char *s = r ? json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		int rc = s ? buf_addstr(out, s) : VIGIL_ENOMEM;
+	int rc = 0;
 
-		if (!rc)
-			rc = buf_addc(out, '\n');
-		free(s);
-		json_decref(r);
-		if (rc < 0) {
-			snprintf(err, errlen, "out of memory (or over the output cap)");
-			return rc;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		json_t *children = json_object_get(incs[i], "children"), *ch;
+		size_t j;
+
+		if (*ex_str(incs[i], "host") || !json_array_size(children)) {
+			rc = put(report(incs[i], NULL, o), out);
+			continue;
+		}
+		json_array_foreach(children, j, ch) {
+			json_t *r;
+
+			if (j >= EX_MAX_EVENTS || rc < 0)
+				break;
+			if (!*ex_str(ch, "host"))
+				continue;
+			if ((r = report(incs[i], ex_str(ch, "host"), o)))
+				json_object_set_new(r, "vigil_campaign_member", json_integer(ex_int(ch, "id", 0)));
+			rc = put(r, out);
 		}
 	}
-	return 0;
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory (or over the output cap)");
+	return rc < 0 ? rc : 0;
 }
 
 const struct exchange_writer exchange_xarf = { "xarf", write_xarf };

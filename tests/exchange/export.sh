@@ -98,6 +98,33 @@ grep -q 'cc &lt;&amp;&gt; "quoted"' many.xml || fail "text not escaped"
 [ -n "$schemas" ] && { xmllint --noout --nonet --schema xsd/iodef-2.0.xsd many.xml 2>/dev/null || fail "two incidents: invalid"; }
 "$VIGIL" report parse many.xml >many.occ 2>&1 || fail "parse of two: $(cat many.occ)"
 [ "$(grep -c '"format":"iodef"' many.occ)" -eq 2 ] || fail "two incidents: $(cat many.occ)"
+# a campaign: two hosts talk to one C&C server, the desk files a parent for
+# the server; exported, the parent names both hosts (never an empty Address)
+"$VIGIL" incident ingest - --desk sqlite:$work/camp.sqlite >/dev/null 2>&1 <<'EV'
+{"kind":"cc","host":"10.10.7.1","peer":"203.0.113.9","port":443,"proto":"tcp","first":"2026-03-02T09:00:00Z","last":"2026-03-02T09:05:00Z","flows":4,"why":"cc one"}
+{"kind":"cc","host":"10.10.7.2","peer":"203.0.113.9","port":443,"proto":"tcp","first":"2026-03-02T09:10:00Z","last":"2026-03-02T09:15:00Z","flows":5,"why":"cc two"}
+EV
+"$VIGIL" incident list --desk sqlite:$work/camp.sqlite --all -o json >camp.json
+parent=$($PY -c 'import json,sys
+for l in open(sys.argv[1]):
+    l = l.strip()
+    if not l: continue
+    for o in (json.loads(l) if l.startswith("[") else [json.loads(l)]):
+        if not o.get("host"): print(o["id"])' camp.json | head -1)
+[ -n "$parent" ] || fail "no campaign parent filed: $(cat camp.json)"
+for fmt in iodef iodef1; do
+	"$VIGIL" incident export "$parent" --desk sqlite:$work/camp.sqlite -o $fmt --out camp.$fmt || fail "campaign $fmt"
+	grep -q '<Address category="ipv4-addr"></Address>' camp.$fmt && fail "campaign $fmt: an empty Address"
+	grep -q '>10.10.7.1<' camp.$fmt && grep -q '>10.10.7.2<' camp.$fmt || fail "campaign $fmt: hosts missing"
+done
+[ -n "$schemas" ] && { xmllint --noout --nonet --schema xsd/iodef-2.0.xsd camp.iodef 2>/dev/null || fail "campaign: invalid"; }
+"$VIGIL" report parse camp.iodef >camp.occ 2>&1 || fail "campaign parse: $(cat camp.occ)"
+[ "$(grep -c '"ip":"10.10.7.[12]"' camp.occ)" -eq 2 ] || fail "campaign import: $(cat camp.occ)"
+"$VIGIL" incident export "$parent" --desk sqlite:$work/camp.sqlite -o xarf --out camp.xarf || fail "campaign xarf"
+[ "$(wc -l <camp.xarf)" -eq 2 ] && grep -q '"source_identifier":"10.10.7.1"' camp.xarf &&
+	grep -q '"source_identifier":"10.10.7.2"' camp.xarf || fail "campaign xarf: $(cat camp.xarf)"
+[ "$(cut -d, -f2 camp.xarf | sort -u | wc -l)" -eq 2 ] || fail "campaign xarf: report ids not distinct"
+echo "ok: a campaign parent exports its hosts"
 "$VIGIL" incident export 1 --desk sqlite:$work/many.sqlite -o nosuch 2>bad.err && fail "unknown format accepted"
 grep -q "no export format 'nosuch'" bad.err || fail "unknown format: $(cat bad.err)"
 "$VIGIL" incident export 99 --desk sqlite:$work/many.sqlite 2>bad.err && fail "unknown incident accepted"
