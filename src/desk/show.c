@@ -263,6 +263,9 @@ int desk_show(struct desk *d, int64_t id, json_t **out)
 		"SELECT peer FROM incident_peer WHERE incident_id = $1 ORDER BY first_ms, peer";
 	static const char SQL_LINKS[] =
 		"SELECT b FROM link WHERE a = $1 UNION SELECT a FROM link WHERE b = $1 ORDER BY 1";
+	static const char SQL_LINKED[] =
+		"SELECT " INC_COLS " FROM incident WHERE id IN"
+		" (SELECT b FROM link WHERE a = $1 UNION SELECT a FROM link WHERE b = $1) ORDER BY id";
 	static const char SQL_MERGED[] = "SELECT id FROM incident WHERE merged_into = $1 ORDER BY id";
 	static const char SQL_EVENTS[] =
 		"SELECT id, eid, kind, host, peer, port, proto, first_ms, last_ms, flows, packets, bytes,"
@@ -291,6 +294,7 @@ int desk_show(struct desk *d, int64_t id, json_t **out)
 		{ SQL_HOSTS, "hosts", 100000, row_text0 },
 		{ SQL_PEERS, "peers", 100000, row_text0 },
 		{ SQL_LINKS, "links", 100000, row_int0 },
+		{ SQL_LINKED, "linked", 100000, row_child },
 		{ SQL_MERGED, "merged", 100000, row_int0 },
 		{ SQL_EVENTS, "evidence", SHOW_MAX_EVENTS, row_event },
 		{ SQL_REPORTS, "reports", SHOW_MAX_REPORTS, row_report },

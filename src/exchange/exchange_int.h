@@ -28,6 +28,13 @@ const char *ex_proto_name(int64_t proto);
 /* The time now as RFC 3339 into t[32] (o->now_ms or the clock). */
 const char *ex_now(const struct exchange_opts *o, char t[32]);
 
+/* The member incidents of a campaign (a parent without a host of its own):
+ * its children and the incidents linked to it, each {id, host, ...} with a
+ * host, once per host, at most EX_MAX_EVENTS. A new reference (an empty
+ * array for an incident with a host, or when out of memory: never NULL
+ * unless jansson fails outright). */
+json_t *ex_members(json_t *inc);
+
 #define EX_MAX_EVENTS 1000 /* evidence records written per incident */
 
 #endif

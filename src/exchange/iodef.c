@@ -139,16 +139,13 @@ static void event_data(xmlNodePtr inc, const struct ver *v, json_t *incident, js
 	if (*host) {
 		sys_el(flow, v, k->host_role, host, host_src ? -1 : port, host_src ? -1 : proto, "");
 	} else {
-		/* a campaign (a parent without a host of its own): its children's hosts */
-		json_t *ch, *children = json_object_get(incident, "children");
+		/* a campaign (a parent without a host of its own): its members' hosts */
+		json_t *ch, *members = ex_members(incident);
 		size_t i;
 
-		json_array_foreach(children, i, ch) {
-			if (i >= EX_MAX_EVENTS)
-				break;
-			if (*ex_str(ch, "host"))
-				sys_el(flow, v, k->host_role, ex_str(ch, "host"), -1, -1, "");
-		}
+		json_array_foreach(members, i, ch)
+			sys_el(flow, v, k->host_role, ex_str(ch, "host"), -1, -1, "");
+		json_decref(members);
 	}
 	if (*peer)
 		sys_el(flow, v, k->peer_role, peer, host_src ? port : -1, host_src ? proto : -1, "");

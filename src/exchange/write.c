@@ -74,3 +74,25 @@ static int write_json(json_t *const *incidents, size_t n, const struct exchange_
 }
 
 const struct exchange_writer exchange_json = { "json", write_json };
+
+json_t *ex_members(json_t *inc)
+{
+	static const char *const parts[] = { "children", "linked" };
+	json_t *out = json_array(), *seen = json_object(), *m;
+	size_t i;
+
+	if (!out || !seen || *ex_str(inc, "host"))
+		goto done;
+	for (size_t p = 0; p < 2; p++)
+		json_array_foreach(json_object_get(inc, parts[p]), i, m) {
+			const char *h = ex_str(m, "host");
+
+			if (!*h || json_object_get(seen, h) || json_array_size(out) >= EX_MAX_EVENTS)
+				continue;
+			json_object_set_new(seen, h, json_true());
+			json_array_append(out, m);
+		}
+done:
+	json_decref(seen);
+	return out;
+}

@@ -210,24 +210,21 @@ static int write_xarf(json_t *const *incs, size_t n, const struct exchange_opts 
 	int rc = 0;
 
 	for (size_t i = 0; i < n && rc >= 0; i++) {
-		json_t *children = json_object_get(incs[i], "children"), *ch;
+		json_t *members = ex_members(incs[i]), *ch;
 		size_t j;
 
-		if (*ex_str(incs[i], "host") || !json_array_size(children)) {
+		if (!json_array_size(members))
 			rc = put(report(incs[i], NULL, o), out);
-			continue;
-		}
-		json_array_foreach(children, j, ch) {
+		json_array_foreach(members, j, ch) {
 			json_t *r;
 
-			if (j >= EX_MAX_EVENTS || rc < 0)
+			if (rc < 0)
 				break;
-			if (!*ex_str(ch, "host"))
-				continue;
 			if ((r = report(incs[i], ex_str(ch, "host"), o)))
 				json_object_set_new(r, "vigil_campaign_member", json_integer(ex_int(ch, "id", 0)));
 			rc = put(r, out);
 		}
+		json_decref(members);
 	}
 	if (rc < 0)
 		snprintf(err, errlen, "out of memory (or over the output cap)");

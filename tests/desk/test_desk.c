@@ -414,6 +414,11 @@ static void test_one_incident_per_host(void **state)
 	assert_int_equal(desk_show(f->d, 4, &o), 0);
 	assert_string_equal(json_string_value(json_object_get(o, "peer")), "198.51.100.7");
 	assert_int_equal(json_count(o, "links"), 2);
+	/* the linked incidents with their hosts: the campaign's members */
+	assert_int_equal(json_count(o, "linked"), 2);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(o, "linked"), 1), "host")),
+			    "192.0.2.21");
 	json_decref(o);
 	/* replayed: nothing new, nothing twice */
 	memset(&st, 0, sizeof(st));

@@ -103,6 +103,8 @@ grep -q 'cc &lt;&amp;&gt; "quoted"' many.xml || fail "text not escaped"
 "$VIGIL" incident ingest - --desk sqlite:$work/camp.sqlite >/dev/null 2>&1 <<'EV'
 {"kind":"cc","host":"10.10.7.1","peer":"203.0.113.9","port":443,"proto":"tcp","first":"2026-03-02T09:00:00Z","last":"2026-03-02T09:05:00Z","flows":4,"why":"cc one"}
 {"kind":"cc","host":"10.10.7.2","peer":"203.0.113.9","port":443,"proto":"tcp","first":"2026-03-02T09:10:00Z","last":"2026-03-02T09:15:00Z","flows":5,"why":"cc two"}
+{"kind":"cc","host":"10.10.7.1","peer":"203.0.113.77","port":8080,"proto":"tcp","first":"2026-03-02T09:20:00Z","last":"2026-03-02T09:25:00Z","flows":2,"why":"cc three"}
+{"kind":"cc","host":"10.10.7.2","peer":"203.0.113.77","port":8080,"proto":"tcp","first":"2026-03-02T09:30:00Z","last":"2026-03-02T09:35:00Z","flows":2,"why":"cc four"}
 EV
 "$VIGIL" incident list --desk sqlite:$work/camp.sqlite --all -o json >camp.json
 parent=$($PY -c 'import json,sys
@@ -110,8 +112,14 @@ for l in open(sys.argv[1]):
     l = l.strip()
     if not l: continue
     for o in (json.loads(l) if l.startswith("[") else [json.loads(l)]):
-        if not o.get("host"): print(o["id"])' camp.json | head -1)
-[ -n "$parent" ] || fail "no campaign parent filed: $(cat camp.json)"
+        if not o.get("host"): print(o["id"])' camp.json | sort -n | tr '\n' ' ')
+[ "$(echo $parent | wc -w)" -eq 2 ] || fail "not two campaign parents: $(cat camp.json)"
+second=${parent#* }
+second=${second% }
+parent=${parent%% *}
+# the second campaign's members are linked to it (each host has one parent)
+"$VIGIL" incident export "$second" --desk sqlite:$work/camp.sqlite -o iodef --out camp2.iodef || fail "second campaign"
+grep -q '>10.10.7.1<' camp2.iodef && grep -q '>10.10.7.2<' camp2.iodef || fail "second campaign: linked hosts missing"
 for fmt in iodef iodef1; do
 	"$VIGIL" incident export "$parent" --desk sqlite:$work/camp.sqlite -o $fmt --out camp.$fmt || fail "campaign $fmt"
 	grep -q '<Address category="ipv4-addr"></Address>' camp.$fmt && fail "campaign $fmt: an empty Address"
