@@ -203,6 +203,10 @@ static inline void dos_prefetch_one(void *st, const struct dflow *df, int stage)
 		htab_prefetch(&s->v, df->hdst);
 		return;
 	}
+	if (stage == 1) {
+		htab_prefetch_entry(&s->v, df->hdst);
+		return;
+	}
 	k.host = df->f->dst;
 	v = htab_find16(&s->v, &k, df->hdst);
 	if (v)

@@ -195,6 +195,10 @@ static inline void score_prefetch_one(void *st, const struct dflow *df, int stag
 		htab_prefetch(&s->t, df->src_in ? df->hsrc : df->hdst);
 		return;
 	}
+	if (stage == 1) {
+		htab_prefetch_entry(&s->t, df->src_in ? df->hsrc : df->hdst);
+		return;
+	}
 	if (!df->src_in)
 		return; /* only outbound flows add to the fan-out sketch */
 	k.host = *host;
