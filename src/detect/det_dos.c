@@ -191,10 +191,10 @@ static struct ampl *amplifier(struct dos *s, struct detect *d, const struct vadd
 	return a;
 }
 
-static inline void dos_prefetch_one(void *st, const struct dflow *df, int stage)
+static inline void dos_prefetch_one(void *st, struct dflow *df, int stage)
 {
 	const struct dos *s = st;
-	const struct vict *v;
+	struct vict *v;
 	struct vkey k;
 
 	if (!df->dst_in || df->src_in)
@@ -209,11 +209,12 @@ static inline void dos_prefetch_one(void *st, const struct dflow *df, int stage)
 	}
 	k.host = df->f->dst;
 	v = htab_find16(&s->v, &k, df->hdst);
+	df->dos_ent = v;
 	if (v)
 		dc_prefetch(&v->srcs, &s->pool, df->hsrc);
 }
 
-static void dos_prefetch(void *st, const struct dflow *df, size_t n, int stage)
+static void dos_prefetch(void *st, struct dflow *df, size_t n, int stage)
 {
 	for (size_t i = 0; i < n; i++)
 		dos_prefetch_one(st, &df[i], stage);
@@ -251,7 +252,7 @@ static inline void dos_feed_one(void *st, struct detect *d, const struct dflow *
 	}
 	if (!df->dst_in || df->src_in)
 		return;
-	v = victim(s, d, &f->dst, df->hdst, f);
+	v = df->dos_ent ? df->dos_ent : victim(s, d, &f->dst, df->hdst, f);
 	if (!v)
 		return;
 	if (v->flows == 0) {

@@ -268,7 +268,7 @@ static void scan_reply(struct scan *s, const struct dflow *df)
 /* Sampled traffic only (the tables of unsampled traffic are touched by
  * probes alone): stage 0 the key bits of established records, stage 1 the
  * table's probe slots of those whose bits are set, stage 2 their entries. */
-static void scan_prefetch(void *st, const struct dflow *df, size_t n, int stage)
+static void scan_prefetch(void *st, struct dflow *df, size_t n, int stage)
 {
 	const struct scan *s = st;
 

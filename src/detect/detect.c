@@ -367,10 +367,11 @@ static bool classify(struct detect *d, const struct flow *fl, struct dflow *df)
 	df->syn_only = fl->proto == 6 && (fl->tcp_flags & TCP_SYN) && !(fl->tcp_flags & TCP_ACK);
 	df->hsrc = detect_hash_addr(&fl->src);
 	df->hdst = detect_hash_addr(&fl->dst);
+	df->score_ent = df->dos_ent = NULL;
 	return true;
 }
 
-static void prefetch_stage(struct detect *d, const struct dflow *df, size_t m, int stage)
+static void prefetch_stage(struct detect *d, struct dflow *df, size_t m, int stage)
 {
 	for (size_t k = 0; k < NDET; k++)
 		if (d->on[k] && detectors[k]->prefetch)

@@ -27,6 +27,10 @@ struct dflow {
 	bool hit_src;                  /* the listed address is f->src */
 	bool syn_only;                 /* TCP with SYN and without ACK */
 	uint64_t hsrc, hdst;           /* detect_hash_addr() of each end, computed once */
+	/* the score and dos entries their last prefetch stage found, for their
+	 * feed (NULL: feed looks it up). Entries do not move within a window,
+	 * and a window only closes with the pipeline drained. */
+	void *score_ent, *dos_ent;
 };
 
 struct detect;
@@ -43,7 +47,7 @@ struct detector_ops {
 	 * apart: stage 0 the table's probe slot (htab_prefetch), stage 1 (slot
 	 * now cached) the entry (htab_prefetch_entry), stage 2 (entry cached)
 	 * what the entry points to, e.g. a sketch register */
-	void (*prefetch)(void *st, const struct dflow *df, size_t n, int stage);
+	void (*prefetch)(void *st, struct dflow *df, size_t n, int stage);
 	void (*feed)(void *st, struct detect *d, const struct dflow *df, size_t n);
 	void (*flush)(void *st, struct detect *d);
 	void (*free)(void *st);

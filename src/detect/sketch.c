@@ -235,6 +235,17 @@ bool dc_add(struct dcount *c, struct dpool *p, uint64_t h)
 	return true;
 }
 
+/* 2^-r for the register ranks, exact powers of two (what ldexp(1.0, -r) gives) */
+static const double pow2_neg[64] = {
+	1.0, 0x1p-1, 0x1p-2, 0x1p-3, 0x1p-4, 0x1p-5, 0x1p-6, 0x1p-7, 0x1p-8, 0x1p-9,
+	0x1p-10, 0x1p-11, 0x1p-12, 0x1p-13, 0x1p-14, 0x1p-15, 0x1p-16, 0x1p-17, 0x1p-18, 0x1p-19,
+	0x1p-20, 0x1p-21, 0x1p-22, 0x1p-23, 0x1p-24, 0x1p-25, 0x1p-26, 0x1p-27, 0x1p-28, 0x1p-29,
+	0x1p-30, 0x1p-31, 0x1p-32, 0x1p-33, 0x1p-34, 0x1p-35, 0x1p-36, 0x1p-37, 0x1p-38, 0x1p-39,
+	0x1p-40, 0x1p-41, 0x1p-42, 0x1p-43, 0x1p-44, 0x1p-45, 0x1p-46, 0x1p-47, 0x1p-48, 0x1p-49,
+	0x1p-50, 0x1p-51, 0x1p-52, 0x1p-53, 0x1p-54, 0x1p-55, 0x1p-56, 0x1p-57, 0x1p-58, 0x1p-59,
+	0x1p-60, 0x1p-61, 0x1p-62, 0x1p-63,
+};
+
 uint64_t dc_estimate(const struct dcount *c, const struct dpool *p)
 {
 	const uint8_t *r;
@@ -246,7 +257,7 @@ uint64_t dc_estimate(const struct dcount *c, const struct dpool *p)
 		return c->n;
 	r = p->regs + ((size_t)(c->hll - 1) << p->bits);
 	for (unsigned i = 0; i < (1u << p->bits); i++) {
-		sum += ldexp(1.0, -(int)r[i]);
+		sum += pow2_neg[r[i] & 63]; /* ldexp(1.0, -r[i]); ranks are <= 64 - bits + 1 */
 		zeros += r[i] == 0;
 	}
 	est = (0.7213 / (1 + 1.079 / m)) * m * m / sum;
