@@ -191,25 +191,51 @@ static struct ampl *amplifier(struct dos *s, struct detect *d, const struct vadd
 	return a;
 }
 
-static inline void dos_prefetch_one(void *st, const struct dflow *df, int stage)
+/* The victim entry feed updates for df (host and its hash), if any: the
+ * destination of inbound flows, the source of UDP requests from inside to an
+ * amplification port. */
+static inline bool dos_victim_of(const struct dos *s, const struct dflow *df,
+				 const struct vaddr **host, uint64_t *h)
+{
+	if (df->dst_in && !df->src_in) {
+		*host = &df->f->dst;
+		*h = df->hdst;
+		return true;
+	}
+	if (df->src_in && !df->dst_in && df->f->proto == 17 && is_amp(s, df->f->dport)) {
+		*host = &df->f->src;
+		*h = df->hsrc;
+		return true;
+	}
+	return false;
+}
+
+static inline void dos_prefetch_one(void *st, struct dflow *df, int stage)
 {
 	const struct dos *s = st;
-	const struct vict *v;
+	const struct vaddr *host;
+	struct vict *v;
 	struct vkey k;
+	uint64_t h;
 
-	if (!df->dst_in || df->src_in)
+	if (!dos_victim_of(s, df, &host, &h))
 		return;
 	if (stage == 0) {
-		htab_prefetch(&s->v, df->hdst);
+		htab_prefetch(&s->v, h);
 		return;
 	}
-	k.host = df->f->dst;
-	v = htab_find16(&s->v, &k, df->hdst);
-	if (v)
+	if (stage == 1) {
+		htab_prefetch_entry(&s->v, h);
+		return;
+	}
+	k.host = *host;
+	v = htab_find16(&s->v, &k, h);
+	df->dos_ent = v;
+	if (v && df->dst_in)
 		dc_prefetch(&v->srcs, &s->pool, df->hsrc);
 }
 
-static void dos_prefetch(void *st, const struct dflow *df, size_t n, int stage)
+static void dos_prefetch(void *st, struct dflow *df, size_t n, int stage)
 {
 	for (size_t i = 0; i < n; i++)
 		dos_prefetch_one(st, &df[i], stage);
@@ -228,7 +254,7 @@ static inline void dos_feed_one(void *st, struct detect *d, const struct dflow *
 			return;
 		if (is_amp(s, f->dport)) {
 			/* a request from inside: the host asked for its answers */
-			v = victim(s, d, &f->src, df->hsrc, f);
+			v = df->dos_ent ? df->dos_ent : victim(s, d, &f->src, df->hsrc, f);
 			if (v)
 				v->req_flows++;
 		}
@@ -247,7 +273,7 @@ static inline void dos_feed_one(void *st, struct detect *d, const struct dflow *
 	}
 	if (!df->dst_in || df->src_in)
 		return;
-	v = victim(s, d, &f->dst, df->hdst, f);
+	v = df->dos_ent ? df->dos_ent : victim(s, d, &f->dst, df->hdst, f);
 	if (!v)
 		return;
 	if (v->flows == 0) {

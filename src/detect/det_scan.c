@@ -267,8 +267,8 @@ static void scan_reply(struct scan *s, const struct dflow *df)
 
 /* Sampled traffic only (the tables of unsampled traffic are touched by
  * probes alone): stage 0 the key bits of established records, stage 1 the
- * table slots of those whose bits are set. */
-static void scan_prefetch(void *st, const struct dflow *df, size_t n, int stage)
+ * table's probe slots of those whose bits are set, stage 2 their entries. */
+static void scan_prefetch(void *st, struct dflow *df, size_t n, int stage)
 {
 	const struct scan *s = st;
 
@@ -294,12 +294,12 @@ static void scan_prefetch(void *st, const struct dflow *df, size_t n, int stage)
 		}
 		if (sampled_bulk(&df[i])) {
 			if (srcmap_test(s, a))
-				htab_prefetch(&s->h, a);
+				stage == 1 ? htab_prefetch(&s->h, a) : htab_prefetch_entry(&s->h, a);
 			if (srcmap_test(s, b))
-				htab_prefetch(&s->v, b);
+				stage == 1 ? htab_prefetch(&s->v, b) : htab_prefetch_entry(&s->v, b);
 		}
 		if (f->proto == 17 && srcmap_test(s, c))
-			htab_prefetch(&s->h, c);
+			stage == 1 ? htab_prefetch(&s->h, c) : htab_prefetch_entry(&s->h, c);
 	}
 }
 

@@ -181,29 +181,41 @@ static void add_port(struct sent *e, uint16_t port, uint8_t proto, double w, boo
 	}
 }
 
-static inline void score_prefetch_one(void *st, const struct dflow *df, int stage)
+/* Whether feed adds anything for df's internal host: every outbound flow;
+ * inbound only to a weighted service or from a listed peer. */
+static inline bool score_wanted(const struct score *s, const struct dflow *df)
+{
+	if (df->src_in == df->dst_in)
+		return false; /* internal traffic does not score */
+	return df->src_in || df->hit || weight(s, df->f->dport, df->f->proto) != 0;
+}
+
+static inline void score_prefetch_one(void *st, struct dflow *df, int stage)
 {
 	const struct score *s = st;
-	const struct vaddr *host;
-	const struct sent *e;
+	struct sent *e;
 	struct skey k;
 
-	if (df->src_in == df->dst_in)
+	if (!score_wanted(s, df))
 		return;
-	host = df->src_in ? &df->f->src : &df->f->dst;
 	if (stage == 0) {
 		htab_prefetch(&s->t, df->src_in ? df->hsrc : df->hdst);
 		return;
 	}
+	if (stage == 1) {
+		htab_prefetch_entry(&s->t, df->src_in ? df->hsrc : df->hdst);
+		return;
+	}
 	if (!df->src_in)
 		return; /* only outbound flows add to the fan-out sketch */
-	k.host = *host;
+	k.host = df->f->src;
 	e = htab_find16(&s->t, &k, df->hsrc);
+	df->score_ent = e;
 	if (e)
 		dc_prefetch(&e->peers, &s->pool, df->hdst);
 }
 
-static void score_prefetch(void *st, const struct dflow *df, size_t n, int stage)
+static void score_prefetch(void *st, struct dflow *df, size_t n, int stage)
 {
 	for (size_t i = 0; i < n; i++)
 		score_prefetch_one(st, &df[i], stage);
@@ -224,13 +236,17 @@ static inline void score_feed_one(void *st, struct detect *d, const struct dflow
 	out = df->src_in;
 	host = out ? &f->src : &f->dst;
 	w = weight(s, f->dport, f->proto);
-	if (w == 0 && !df->hit && !(out && df->syn_only) && !out)
+	if (w == 0 && !df->hit && !out)
 		return; /* nothing to add for this host */
-	k.host = *host;
-	e = htab_get16(&s->t, &k, out ? df->hsrc : df->hdst, &created);
-	if (!e) {
-		detect_count_overflow(d);
-		return;
+	if ((e = df->score_ent) != NULL) {
+		created = false;
+	} else {
+		k.host = *host;
+		e = htab_get16(&s->t, &k, out ? df->hsrc : df->hdst, &created);
+		if (!e) {
+			detect_count_overflow(d);
+			return;
+		}
 	}
 	if (created) {
 		e->first = f->first_ms;

@@ -367,10 +367,11 @@ static bool classify(struct detect *d, const struct flow *fl, struct dflow *df)
 	df->syn_only = fl->proto == 6 && (fl->tcp_flags & TCP_SYN) && !(fl->tcp_flags & TCP_ACK);
 	df->hsrc = detect_hash_addr(&fl->src);
 	df->hdst = detect_hash_addr(&fl->dst);
+	df->score_ent = df->dos_ent = NULL;
 	return true;
 }
 
-static void prefetch_stage(struct detect *d, const struct dflow *df, size_t m, int stage)
+static void prefetch_stage(struct detect *d, struct dflow *df, size_t m, int stage)
 {
 	for (size_t k = 0; k < NDET; k++)
 		if (d->on[k] && detectors[k]->prefetch)
@@ -387,19 +388,22 @@ static void feed_chunk(struct detect *d, const struct dflow *df, size_t m)
 }
 
 /*
- * Flows go through a three-chunk pipeline so each prefetch has a chunk's
+ * Flows go through a pipeline of PIPE chunks so each prefetch has a chunk's
  * worth of other work to hide behind: a newly classified chunk gets its
- * table slots prefetched (stage 0), the one before it its sketch registers
- * (stage 1, its slots now cached), and the one before that is fed. The
- * pipeline is drained, oldest chunk first, before a window closes and at the
- * end of each call (the flows are the caller's only during the call).
- * Prefetching is only a hint, so a drained chunk may skip its stage 1.
+ * tables' probe slots prefetched (stage 0), the one before it the entries
+ * those slots point to (stage 1, the slots now cached), the one before that
+ * its sketch registers (stage 2, the entries now cached), and the oldest is
+ * fed. The pipeline is drained, oldest chunk first, before a window closes
+ * and at the end of each call (the flows are the caller's only during the
+ * call). Prefetching is only a hint, so a drained chunk may skip stages.
  */
+#define PIPE 4
+
 void detect_feed(struct detect *d, const struct flow *f, size_t n)
 {
-	struct dflow ring[3][FEED_CHUNK];
-	size_t len[3] = { 0, 0, 0 };
-	unsigned head = 0; /* ring[head] is filled next; head+2 is the oldest */
+	struct dflow ring[PIPE][FEED_CHUNK];
+	size_t len[PIPE] = { 0 };
+	unsigned head = 0; /* ring[head] is filled next; head+1 is the oldest */
 
 	for (size_t i = 0; i < n;) {
 		struct dflow *df = ring[head];
@@ -418,8 +422,8 @@ void detect_feed(struct detect *d, const struct flow *f, size_t n)
 				window_open(d, fl->last_ms);
 			} else if (fl->last_ms >= d->win_end) {
 				/* the chunks in the pipeline belong to the closing window */
-				for (unsigned k = 1; k <= 2; k++) { /* oldest first */
-					unsigned r = (head + k) % 3;
+				for (unsigned k = 1; k < PIPE; k++) { /* oldest first */
+					unsigned r = (head + k) % PIPE;
 
 					if (len[r])
 						feed_chunk(d, ring[r], len[r]);
@@ -435,18 +439,21 @@ void detect_feed(struct detect *d, const struct flow *f, size_t n)
 		if (m == 0)
 			continue;
 		len[head] = m;
-		prefetch_stage(d, df, m, 0);
-		if (len[(head + 2) % 3])
-			prefetch_stage(d, ring[(head + 2) % 3], len[(head + 2) % 3], 1);
-		if (len[(head + 1) % 3]) {
-			feed_chunk(d, ring[(head + 1) % 3], len[(head + 1) % 3]);
-			len[(head + 1) % 3] = 0;
+		for (unsigned st = 0; st + 1 < PIPE; st++) {
+			unsigned r = (head + PIPE - st) % PIPE; /* stage st: the chunk st back */
+
+			if (len[r])
+				prefetch_stage(d, ring[r], len[r], (int)st);
 		}
-		head = (head + 1) % 3;
+		head = (head + 1) % PIPE; /* now the oldest, fed and emptied */
+		if (len[head]) {
+			feed_chunk(d, ring[head], len[head]);
+			len[head] = 0;
+		}
 	}
-	/* drain: oldest (head) first, then the newer one */
-	for (unsigned k = 0; k < 3; k++) {
-		unsigned r = (head + k) % 3;
+	/* drain, oldest first (ring[head] is empty) */
+	for (unsigned k = 1; k <= PIPE; k++) {
+		unsigned r = (head + k) % PIPE;
 
 		if (len[r])
 			feed_chunk(d, ring[r], len[r]);

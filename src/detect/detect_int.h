@@ -27,6 +27,10 @@ struct dflow {
 	bool hit_src;                  /* the listed address is f->src */
 	bool syn_only;                 /* TCP with SYN and without ACK */
 	uint64_t hsrc, hdst;           /* detect_hash_addr() of each end, computed once */
+	/* the score and dos entries their last prefetch stage found, for their
+	 * feed (NULL: feed looks it up). Entries do not move within a window,
+	 * and a window only closes with the pipeline drained. */
+	void *score_ent, *dos_ent;
 };
 
 struct detect;
@@ -39,10 +43,11 @@ struct detector_ops {
 	const char *name;
 	int (*init)(struct detect *d, const struct conf *c, void **st, char *err, size_t errlen);
 	/* optional: prefetch what feed() will touch for the n flows of df,
-	 * called before their feed() to overlap the cache misses: stage 0 the
-	 * table slot, stage 1 (slot now cached) what the entry points to, e.g.
-	 * a sketch register */
-	void (*prefetch)(void *st, const struct dflow *df, size_t n, int stage);
+	 * called before their feed() to overlap the cache misses, a chunk
+	 * apart: stage 0 the table's probe slot (htab_prefetch), stage 1 (slot
+	 * now cached) the entry (htab_prefetch_entry), stage 2 (entry cached)
+	 * what the entry points to, e.g. a sketch register */
+	void (*prefetch)(void *st, struct dflow *df, size_t n, int stage);
 	void (*feed)(void *st, struct detect *d, const struct dflow *df, size_t n);
 	void (*flush)(void *st, struct detect *d);
 	void (*free)(void *st);
@@ -150,8 +155,18 @@ static inline uint64_t detect_hash_addr(const struct vaddr *a)
 /* ---- capped open-addressing table ----
  * Entries are esize bytes and begin with a uint64_t tag (0 = empty slot) and
  * then the key (ksize bytes). At most max keys; a lookup that would add past
- * that returns NULL (the caller counts the overflow). */
+ * that returns NULL (the caller counts the overflow).
+ *
+ * The probe array (idx, cap slots of 8 bytes, linear probing) holds for each
+ * key the high 32 bits of its hash and the entry's number + 1 (0 = empty);
+ * the entries themselves sit densely in mem in the order they were made. So
+ * the memory a window touches is the probe array plus the entries in use,
+ * not cap x esize spread over tens of MiB (where this machine's TLB reach
+ * ends and prefetching stops helping: docs/internals/detect.md). Slot i is
+ * the same slot a key had in the old inline table, so walking the slots in
+ * order (htab_used(), htab_slot()) visits the keys in the same order. */
 struct htab {
+	uint64_t *idx;
 	uint8_t *mem;
 	size_t esize, ksize, cap, n, max;
 };
@@ -161,59 +176,87 @@ void htab_free(struct htab *t);
 /* Entry for key (created zeroed with the key copied when absent), or NULL. */
 void *htab_get(struct htab *t, const void *key, uint64_t hash, bool *created);
 void htab_clear(struct htab *t);
-static inline void *htab_slot(const struct htab *t, size_t i) { return t->mem + i * t->esize; }
-static inline bool htab_used(const struct htab *t, size_t i)
+static inline bool htab_used(const struct htab *t, size_t i) { return (uint32_t)t->idx[i] != 0; }
+/* The entry of used slot i. */
+static inline void *htab_slot(const struct htab *t, size_t i)
 {
-	uint64_t tag;
-
-	memcpy(&tag, htab_slot(t, i), 8);
-	return tag != 0;
+	return t->mem + (size_t)((uint32_t)t->idx[i] - 1) * t->esize;
 }
-/* Prefetch the first two cache lines of hash's slot: entries keep the fields
- * every flow updates there (tag, key, counts, times) and the rarely touched
- * ones after. */
+static inline size_t htab_start(const struct htab *t, uint64_t hash)
+{
+	return (size_t)(hash >> 7) & (t->cap - 1);
+}
+static inline uint64_t htab_sig(uint64_t hash) { return (hash >> 32) << 32; }
+/* Prefetch stage 0: hash's probe slot. */
 static inline void htab_prefetch(const struct htab *t, uint64_t hash)
 {
-	const uint8_t *e = t->mem + ((size_t)(hash >> 7) & (t->cap - 1)) * t->esize;
+	__builtin_prefetch(&t->idx[htab_start(t, hash)], 1);
+}
+/* Prefetch stage 1 (probe slot cached): the first two cache lines of the
+ * entry hash's probe slots point to, if any. Entries keep the fields every
+ * flow updates there (tag, key, counts, times) and the rarely touched ones
+ * after. */
+static inline void htab_prefetch_entry(const struct htab *t, uint64_t hash)
+{
+	uint64_t sig = htab_sig(hash);
+	size_t i = htab_start(t, hash);
 
-	for (size_t off = 0; off < t->esize && off < 128; off += 64)
-		__builtin_prefetch(e + off, 1);
+	for (;;) {
+		uint64_t s = t->idx[i];
+
+		if ((uint32_t)s == 0)
+			return;
+		if ((s & 0xffffffff00000000ull) == sig) {
+			const uint8_t *e = t->mem + (size_t)((uint32_t)s - 1) * t->esize;
+
+			for (size_t off = 0; off < t->esize && off < 128; off += 64)
+				__builtin_prefetch(e + off, 1);
+			return;
+		}
+		i = (i + 1) & (t->cap - 1);
+	}
 }
 /* Entry for key or NULL (never creates). */
 void *htab_find(const struct htab *t, const void *key, uint64_t hash);
 
 /* htab_get() and htab_find() for tables of 16-byte keys (one address),
  * inlined into the detectors' per-flow paths. */
-static inline bool htab_key16_eq(const uint8_t *e, const void *key)
+static inline bool htab_key16_eq(const uint8_t *e, uint64_t tag, const void *key)
 {
-	uint64_t a[2], b[2];
+	uint64_t a[3], b[2];
 
-	memcpy(a, e + 8, 16);
+	memcpy(a, e, 24);
 	memcpy(b, key, 16);
-	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+	return a[0] == tag && ((a[1] ^ b[0]) | (a[2] ^ b[1])) == 0;
 }
 
 static inline void *htab_get16(struct htab *t, const void *key, uint64_t hash, bool *created)
 {
-	uint64_t tag = hash | 1;
-	size_t i = (size_t)(hash >> 7) & (t->cap - 1);
+	uint64_t tag = hash | 1, sig = htab_sig(hash);
+	size_t i = htab_start(t, hash);
 
 	*created = false;
 	for (;;) {
-		uint8_t *e = t->mem + i * t->esize;
-		uint64_t et;
+		uint64_t s = t->idx[i];
 
-		memcpy(&et, e, 8);
-		if (et == tag && htab_key16_eq(e, key))
-			return e;
-		if (et == 0) {
+		if ((uint32_t)s == 0) {
+			uint8_t *e;
+
 			if (t->n >= t->max)
 				return NULL;
+			e = t->mem + t->n * t->esize;
 			memcpy(e, &tag, 8);
 			memcpy(e + 8, key, 16);
 			t->n++;
+			t->idx[i] = sig | (uint32_t)t->n;
 			*created = true;
 			return e;
+		}
+		if ((s & 0xffffffff00000000ull) == sig) {
+			uint8_t *e = t->mem + (size_t)((uint32_t)s - 1) * t->esize;
+
+			if (htab_key16_eq(e, tag, key))
+				return e;
 		}
 		i = (i + 1) & (t->cap - 1);
 	}
@@ -221,22 +264,27 @@ static inline void *htab_get16(struct htab *t, const void *key, uint64_t hash, b
 
 static inline void *htab_find16(const struct htab *t, const void *key, uint64_t hash)
 {
-	uint64_t tag = hash | 1;
-	size_t i = (size_t)(hash >> 7) & (t->cap - 1);
+	uint64_t tag = hash | 1, sig = htab_sig(hash);
+	size_t i = htab_start(t, hash);
 
 	for (;;) {
-		uint8_t *e = t->mem + i * t->esize;
-		uint64_t et;
+		uint64_t s = t->idx[i];
 
-		memcpy(&et, e, 8);
-		if (et == tag && htab_key16_eq(e, key))
-			return e;
-		if (et == 0)
+		if ((uint32_t)s == 0)
 			return NULL;
+		if ((s & 0xffffffff00000000ull) == sig) {
+			uint8_t *e = t->mem + (size_t)((uint32_t)s - 1) * t->esize;
+
+			if (htab_key16_eq(e, tag, key))
+				return e;
+		}
 		i = (i + 1) & (t->cap - 1);
 	}
 }
-static inline size_t htab_memory(const struct htab *t) { return t->cap * t->esize; }
+static inline size_t htab_memory(const struct htab *t)
+{
+	return t->cap * sizeof(t->idx[0]) + t->max * t->esize;
+}
 
 /* ---- distinct counting: exact up to DC_EXACT values, then HyperLogLog ---- */
 #define DC_EXACT 12
@@ -263,6 +311,14 @@ void dpool_reset(struct dpool *p);
 bool dc_add(struct dcount *c, struct dpool *p, uint64_t h);
 uint64_t dc_estimate(const struct dcount *c, const struct dpool *p);
 /* Prefetch the register dc_add(c, p, h) will update (if c is a sketch). */
-void dc_prefetch(const struct dcount *c, const struct dpool *p, uint64_t h);
+static inline void dc_prefetch(const struct dcount *c, const struct dpool *p, uint64_t h)
+{
+	uint32_t v = (uint32_t)(h >> 32);
+
+	if (!c->hll)
+		return;
+	h = detect_mix((uint64_t)v << 32 | v);
+	__builtin_prefetch(p->regs + ((size_t)(c->hll - 1) << p->bits) + (h >> (64 - p->bits)), 1);
+}
 
 #endif

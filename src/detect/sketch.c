@@ -6,10 +6,12 @@
  * HyperLogLog registers are mergeable (max per register), so partitions can
  * be combined later.
  *
+ * A table is a probe array of 8-byte slots and a dense array of entries in
+ * the order they were made (detect_int.h), so a window touches few pages.
  * Tables and pools of a MiB or more are mapped 2 MiB-aligned and advised as
- * transparent huge pages: their entries are spread at random over tens of
- * MiB, and with 4 KiB pages nearly every access also missed the TLB (a page
- * walk the prefetches could not hide). Untouched huge pages still cost no RSS.
+ * transparent huge pages: probes land at random over MiBs, and with 4 KiB
+ * pages nearly every access also missed the TLB (a page walk the prefetches
+ * could not hide). Untouched huge pages still cost no RSS.
  */
 #include "detect/detect_int.h"
 #include "util/err.h"
@@ -69,12 +71,20 @@ int htab_init(struct htab *t, size_t ksize, size_t esize, size_t max)
 	size_t cap = 16;
 
 	memset(t, 0, sizeof(*t));
+	if (max >= UINT32_MAX)
+		max = UINT32_MAX - 1; /* entry numbers are 32-bit */
 	while (cap < max + max / 3 + 1)
 		cap <<= 1;
-	/* calloc of a large table maps zero pages: untouched slots cost no RSS */
-	t->mem = big_alloc(cap * esize);
-	if (!t->mem)
+	/* mapped zero pages: untouched slots and entries cost no RSS */
+	t->idx = big_alloc(cap * sizeof(t->idx[0]));
+	t->mem = big_alloc(max * esize);
+	if (!t->idx || !t->mem) {
+		big_free(t->idx, cap * sizeof(t->idx[0]));
+		big_free(t->mem, max * esize);
+		t->idx = NULL;
+		t->mem = NULL;
 		return VIGIL_ENOMEM;
+	}
 	t->esize = esize;
 	t->ksize = ksize;
 	t->cap = cap;
@@ -84,59 +94,73 @@ int htab_init(struct htab *t, size_t ksize, size_t esize, size_t max)
 
 void htab_free(struct htab *t)
 {
-	big_free(t->mem, t->cap * t->esize);
+	big_free(t->idx, t->cap * sizeof(t->idx[0]));
+	big_free(t->mem, t->max * t->esize);
+	t->idx = NULL;
 	t->mem = NULL;
 }
 
 void *htab_get(struct htab *t, const void *key, uint64_t hash, bool *created)
 {
-	uint64_t tag = hash | 1;
-	size_t i = (size_t)(hash >> 7) & (t->cap - 1);
+	uint64_t tag = hash | 1, sig = htab_sig(hash);
+	size_t i = htab_start(t, hash);
 
 	*created = false;
 	for (;;) {
-		uint8_t *e = t->mem + i * t->esize;
-		uint64_t et;
+		uint64_t s = t->idx[i];
+		uint8_t *e;
 
-		memcpy(&et, e, 8);
-		if (et == 0) {
+		if ((uint32_t)s == 0) {
 			if (t->n >= t->max)
 				return NULL;
+			e = t->mem + t->n * t->esize;
 			memcpy(e, &tag, 8);
 			memcpy(e + 8, key, t->ksize);
 			t->n++;
+			t->idx[i] = sig | (uint32_t)t->n;
 			*created = true;
 			return e;
 		}
-		if (et == tag && (t->ksize == 16 ? memcmp(e + 8, key, 16) == 0 :
-					  memcmp(e + 8, key, t->ksize) == 0))
-			return e;
+		if ((s & 0xffffffff00000000ull) == sig) {
+			uint64_t et;
+
+			e = t->mem + (size_t)((uint32_t)s - 1) * t->esize;
+			memcpy(&et, e, 8);
+			if (et == tag && memcmp(e + 8, key, t->ksize) == 0)
+				return e;
+		}
 		i = (i + 1) & (t->cap - 1);
 	}
 }
 
 void *htab_find(const struct htab *t, const void *key, uint64_t hash)
 {
-	uint64_t tag = hash | 1;
-	size_t i = (size_t)(hash >> 7) & (t->cap - 1);
+	uint64_t tag = hash | 1, sig = htab_sig(hash);
+	size_t i = htab_start(t, hash);
 
 	for (;;) {
-		uint8_t *e = t->mem + i * t->esize;
-		uint64_t et;
+		uint64_t s = t->idx[i];
 
-		memcpy(&et, e, 8);
-		if (et == 0)
+		if ((uint32_t)s == 0)
 			return NULL;
-		if (et == tag && memcmp(e + 8, key, t->ksize) == 0)
-			return e;
+		if ((s & 0xffffffff00000000ull) == sig) {
+			uint8_t *e = t->mem + (size_t)((uint32_t)s - 1) * t->esize;
+			uint64_t et;
+
+			memcpy(&et, e, 8);
+			if (et == tag && memcmp(e + 8, key, t->ksize) == 0)
+				return e;
+		}
 		i = (i + 1) & (t->cap - 1);
 	}
 }
 
 void htab_clear(struct htab *t)
 {
-	if (t->n)
-		memset(t->mem, 0, t->cap * t->esize);
+	if (t->n) {
+		memset(t->idx, 0, t->cap * sizeof(t->idx[0]));
+		memset(t->mem, 0, t->n * t->esize);
+	}
 	t->n = 0;
 }
 
@@ -211,15 +235,16 @@ bool dc_add(struct dcount *c, struct dpool *p, uint64_t h)
 	return true;
 }
 
-void dc_prefetch(const struct dcount *c, const struct dpool *p, uint64_t h)
-{
-	uint32_t v = (uint32_t)(h >> 32);
-
-	if (!c->hll)
-		return;
-	h = detect_mix((uint64_t)v << 32 | v);
-	__builtin_prefetch(p->regs + ((size_t)(c->hll - 1) << p->bits) + (h >> (64 - p->bits)), 1);
-}
+/* 2^-r for the register ranks, exact powers of two (what ldexp(1.0, -r) gives) */
+static const double pow2_neg[64] = {
+	1.0, 0x1p-1, 0x1p-2, 0x1p-3, 0x1p-4, 0x1p-5, 0x1p-6, 0x1p-7, 0x1p-8, 0x1p-9,
+	0x1p-10, 0x1p-11, 0x1p-12, 0x1p-13, 0x1p-14, 0x1p-15, 0x1p-16, 0x1p-17, 0x1p-18, 0x1p-19,
+	0x1p-20, 0x1p-21, 0x1p-22, 0x1p-23, 0x1p-24, 0x1p-25, 0x1p-26, 0x1p-27, 0x1p-28, 0x1p-29,
+	0x1p-30, 0x1p-31, 0x1p-32, 0x1p-33, 0x1p-34, 0x1p-35, 0x1p-36, 0x1p-37, 0x1p-38, 0x1p-39,
+	0x1p-40, 0x1p-41, 0x1p-42, 0x1p-43, 0x1p-44, 0x1p-45, 0x1p-46, 0x1p-47, 0x1p-48, 0x1p-49,
+	0x1p-50, 0x1p-51, 0x1p-52, 0x1p-53, 0x1p-54, 0x1p-55, 0x1p-56, 0x1p-57, 0x1p-58, 0x1p-59,
+	0x1p-60, 0x1p-61, 0x1p-62, 0x1p-63,
+};
 
 uint64_t dc_estimate(const struct dcount *c, const struct dpool *p)
 {
@@ -232,7 +257,7 @@ uint64_t dc_estimate(const struct dcount *c, const struct dpool *p)
 		return c->n;
 	r = p->regs + ((size_t)(c->hll - 1) << p->bits);
 	for (unsigned i = 0; i < (1u << p->bits); i++) {
-		sum += ldexp(1.0, -(int)r[i]);
+		sum += pow2_neg[r[i] & 63]; /* ldexp(1.0, -r[i]); ranks are <= 64 - bits + 1 */
 		zeros += r[i] == 0;
 	}
 	est = (0.7213 / (1 + 1.079 / m)) * m * m / sum;
