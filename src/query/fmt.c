@@ -67,8 +67,7 @@ static const char digits2[] = "0001020304050607080910111213141516171819202122232
 			      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 			      "8081828384858687888990919293949596979899";
 
-/* Writes v backwards ending at end; returns the start. */
-static char *u64_rev(uint64_t v, char *end)
+char *qfmt_u64_rev(uint64_t v, char *end)
 {
 	char *p = end;
 	while (v >= 100) {
@@ -89,7 +88,7 @@ static char *u64_rev(uint64_t v, char *end)
 
 void qout_u64(struct qout *o, uint64_t v)
 {
-	char tmp[24], *p = u64_rev(v, tmp + sizeof(tmp));
+	char tmp[24], *p = qfmt_u64_rev(v, tmp + sizeof(tmp));
 	qout_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
@@ -98,7 +97,7 @@ void qout_addr(struct qout *o, const struct vaddr *a)
 	if (addr_is_v4(a)) {
 		char tmp[16], *p = tmp + sizeof(tmp);
 		for (int i = 15; i >= 12; i--) {
-			p = u64_rev(a->b[i], p);
+			p = qfmt_u64_rev(a->b[i], p);
 			if (i > 12)
 				*--p = '.';
 		}
@@ -205,7 +204,9 @@ void qout_printf(struct qout *o, const char *fmt, ...)
 
 char *qfmt_scaled(double v, char *buf)
 {
-	if (v >= 1e9)
+	if (v >= 1e12)
+		snprintf(buf, 32, "%.1f T", v / 1e12);
+	else if (v >= 1e9)
 		snprintf(buf, 32, "%.1f G", v / 1e9);
 	else if (v >= 1e6)
 		snprintf(buf, 32, "%.1f M", v / 1e6);

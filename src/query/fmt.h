@@ -52,6 +52,8 @@ static inline void qout_put(struct qout *o, const char *s, size_t n)
 void qout_str(struct qout *o, const char *s);
 void qout_c(struct qout *o, char c);
 void qout_u64(struct qout *o, uint64_t v);
+/* Digits of v written backwards ending at end (room for 20); returns the start. */
+char *qfmt_u64_rev(uint64_t v, char *end);
 void qout_addr(struct qout *o, const struct vaddr *a);
 /* RFC 3339 with ms, "2024-01-02T03:04:05.678Z"; sep ' ' and no Z for tables. */
 void qout_time(struct qout *o, int64_t ms, char sep, int zulu);
