@@ -6,8 +6,7 @@
  * addressing table of indices (the probing and mixing of agg.c) finds them.
  *
  * As nfdump: with -A a record shows only its key fields (the rest zero);
- * with -a, -b and -B it keeps the first flow's other fields and ORs the TCP
- * flags of all.
+ * with -a, -b and -B it keeps the first flow's other fields, TCP flags too.
  */
 #include "query/query.h"
 
@@ -160,7 +159,7 @@ struct query_flowagg *query_flowagg_new(const struct query_aggspec *sp, size_t m
 	if (!a)
 		return NULL;
 	a->spec = *sp;
-	if (!a->spec.fields && !a->spec.bidir) {
+	if (!a->spec.fields) {
 		a->spec.src_bits4 = a->spec.dst_bits4 = 32;
 		a->spec.src_bits6 = a->spec.dst_bits6 = 128;
 	}
@@ -312,7 +311,6 @@ static void init_rec(const struct query_flowagg *a, struct arec *r, const struct
 	struct flow *o = &r->rec.f;
 	if (!a->spec.fields) {
 		*o = *f;
-		o->tcp_flags = 0;
 		if (swap) {
 			o->src = f->dst;
 			o->dst = f->src;
@@ -368,8 +366,6 @@ static void count(const struct query_flowagg *a, struct arec *r, const struct fl
 		q->f.packets += f->packets;
 		q->f.bytes += f->bytes;
 	}
-	if (!a->spec.fields)
-		q->f.tcp_flags |= f->tcp_flags;
 	if (f->first_ms < q->f.first_ms)
 		q->f.first_ms = f->first_ms;
 	if (f->last_ms > q->f.last_ms)
@@ -406,10 +402,9 @@ int query_flowagg_add(struct query_flowagg *a, const struct flow *f)
 			count(a, &a->recs[i], f, true);
 			return 0;
 		}
-		/* -B: a server port (< 1024) on the source and a client one on the
-		 * destination of a TCP or UDP flow: the record starts at the client. */
-		if (a->spec.bidir == 2 && (f->proto == 6 || f->proto == 17) && f->sport < 1024 &&
-		    f->dport > 1024) {
+		/* -B: a TCP or UDP flow from the lower port to the higher one is a
+		 * server's answer: the record starts at the client (as nfdump). */
+		if (a->spec.bidir == 2 && (f->proto == 6 || f->proto == 17) && f->sport < f->dport) {
 			struct arec *r = insert(a, &rk, rslot);
 			if (!r)
 				return VIGIL_ELIMIT;

@@ -742,8 +742,8 @@ static double sort_key(const struct qrec *q, enum query_sort s)
 	case QUERY_SORT_TSTART: return (double)f->first_ms;
 	case QUERY_SORT_TEND: return (double)f->last_ms;
 	case QUERY_SORT_FLOWS: return -(double)q->flows;
-	case QUERY_SORT_PACKETS: return -(double)f->packets;
-	case QUERY_SORT_BYTES: return -(double)f->bytes;
+	case QUERY_SORT_PACKETS: return -(double)(f->packets + q->opackets); /* both ways (as nfdump) */
+	case QUERY_SORT_BYTES: return -(double)(f->bytes + q->obytes);
 	case QUERY_SORT_OPACKETS: return -(double)q->opackets;
 	case QUERY_SORT_OBYTES: return -(double)q->obytes;
 	case QUERY_SORT_PPS: return d > 0 ? -(double)f->packets * 1000.0 / d : 0;
@@ -801,6 +801,8 @@ int query_run_finish(struct query_run *qr)
 		}
 		list_header(qr);
 	}
+	if (!qr->opts.nstats && qr->opts.format == QUERY_OUT_FMT && !qr->st.rows_printed)
+		qout_str(&qr->out, "No matching flows\n"); /* as nfdump */
 	for (size_t i = 0; i < qr->opts.nstats; i++)
 		write_stat(qr, i);
 	if (qr->want_summary)
