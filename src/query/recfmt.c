@@ -370,9 +370,9 @@ static void proto(struct qout *o, uint8_t p, bool plain)
 	left(o, up, l, 5);
 }
 
-void recfmt_row(const struct recfmt *r, struct qout *o, const struct qrec *q)
+void recfmt_row(const struct recfmt *r, struct qout *o, const struct flow *f, uint64_t flows,
+		uint64_t opackets, uint64_t obytes)
 {
-	const struct flow *f = &q->f;
 	bool icmp = is_icmp(f->proto), plain = r->plain;
 	char ab[ADDR_STRLEN];
 
@@ -410,9 +410,9 @@ void recfmt_row(const struct recfmt *r, struct qout *o, const struct qrec *q)
 		case T_IPKT: count(o, f->packets, 8, plain); break;
 		case T_BYT:
 		case T_IBYT: count(o, f->bytes, 8, plain); break;
-		case T_OPKT: count(o, q->opackets, 8, plain); break;
-		case T_OBYT: count(o, q->obytes, 8, plain); break;
-		case T_FL: num(o, q->flows, 5); break;
+		case T_OPKT: count(o, opackets, 8, plain); break;
+		case T_OBYT: count(o, obytes, 8, plain); break;
+		case T_FL: num(o, flows, 5); break;
 		case T_FLG: qout_flags(o, f->tcp_flags); break;
 		case T_TOS: num(o, f->tos, 3); break;
 		case T_STOS: num(o, f->tos, 4); break;

@@ -44,7 +44,9 @@ void recfmt_free(struct recfmt *r);
 uint64_t recfmt_columns(const struct recfmt *r);
 /* The header line: each token's title, literal text as blanks (as nfdump). */
 void recfmt_header(const struct recfmt *r, struct qout *o);
-/* One record and its newline. */
-void recfmt_row(const struct recfmt *r, struct qout *o, const struct qrec *q);
+/* One record and its newline: the flow, the flows it stands for and the
+ * reverse counters (see struct qrec). */
+void recfmt_row(const struct recfmt *r, struct qout *o, const struct flow *f, uint64_t flows,
+		uint64_t opackets, uint64_t obytes);
 
 #endif

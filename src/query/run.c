@@ -233,93 +233,96 @@ static void ep_str(const struct vaddr *a, uint16_t port, char *buf, size_t size)
 	snprintf(buf, size, addr_is_v4(a) ? "%s:%u" : "[%s]:%u", addr_format(a, ab), port);
 }
 
-static void list_row(struct query_run *qr, const struct qrec *q)
+static void list_row(struct query_run *qr, const struct flow *f, uint64_t flows, uint64_t opackets,
+		     uint64_t obytes)
 {
 	struct qout *o = &qr->out;
-	const struct flow *f = &q->f;
-	char pb[8];
+	char pb[8], *p;
 
 	qout_room(o);
+	p = o->buf + o->len;
 	switch (qr->opts.format) {
 	case QUERY_OUT_NULL:
 		break;
 	case QUERY_OUT_FMT:
-		recfmt_row(qr->rf, o, q);
+		recfmt_row(qr->rf, o, f, flows, opackets, obytes);
 		break;
 	case QUERY_OUT_JSON:
-		QOUT_LIT(o, "{\"first\":\"");
-		qout_time(o, f->first_ms, 'T', 1);
-		QOUT_LIT(o, "\",\"last\":\"");
-		qout_time(o, f->last_ms, 'T', 1);
-		QOUT_LIT(o, "\",\"src\":\"");
-		qout_addr(o, &f->src);
-		QOUT_LIT(o, "\",\"dst\":\"");
-		qout_addr(o, &f->dst);
-		QOUT_LIT(o, "\",\"sport\":");
-		qout_u64(o, f->sport);
-		QOUT_LIT(o, ",\"dport\":");
-		qout_u64(o, f->dport);
-		QOUT_LIT(o, ",\"proto\":");
+		p = QP_LIT(p, "{\"first\":\"");
+		p = qp_time(o, p, f->first_ms, 'T', 1, 0);
+		p = QP_LIT(p, "\",\"last\":\"");
+		p = qp_time(o, p, f->last_ms, 'T', 1, 1);
+		p = QP_LIT(p, "\",\"src\":\"");
+		p = qp_addr(p, &f->src);
+		p = QP_LIT(p, "\",\"dst\":\"");
+		p = qp_addr(p, &f->dst);
+		p = QP_LIT(p, "\",\"sport\":");
+		p = qp_u64(p, f->sport);
+		p = QP_LIT(p, ",\"dport\":");
+		p = qp_u64(p, f->dport);
+		p = QP_LIT(p, ",\"proto\":");
 		if (proto_name(f->proto)) {
-			qout_c(o, '"');
-			qout_str(o, proto_name(f->proto));
-			qout_c(o, '"');
+			*p++ = '"';
+			p = qp_proto(p, f->proto);
+			*p++ = '"';
 		} else {
-			qout_u64(o, f->proto);
+			p = qp_u64(p, f->proto);
 		}
-		QOUT_LIT(o, ",\"packets\":");
-		qout_u64(o, f->packets);
-		QOUT_LIT(o, ",\"bytes\":");
-		qout_u64(o, f->bytes);
-		QOUT_LIT(o, ",\"flags\":\"");
-		qout_flags(o, f->tcp_flags);
-		QOUT_LIT(o, "\",\"exporter\":\"");
-		qout_addr(o, &f->exporter);
-		QOUT_LIT(o, "\",\"sampling\":");
-		qout_u64(o, f->sampling);
+		p = QP_LIT(p, ",\"packets\":");
+		p = qp_u64(p, f->packets);
+		p = QP_LIT(p, ",\"bytes\":");
+		p = qp_u64(p, f->bytes);
+		p = QP_LIT(p, ",\"flags\":\"");
+		p = qp_flags(p, f->tcp_flags);
+		p = QP_LIT(p, "\",\"exporter\":\"");
+		p = qp_addr(p, &f->exporter);
+		p = QP_LIT(p, "\",\"sampling\":");
+		p = qp_u64(p, f->sampling);
 		if (qr->opts.aggregate) {
-			QOUT_LIT(o, ",\"flows\":");
-			qout_u64(o, q->flows);
-			QOUT_LIT(o, ",\"opackets\":");
-			qout_u64(o, q->opackets);
-			QOUT_LIT(o, ",\"obytes\":");
-			qout_u64(o, q->obytes);
+			p = QP_LIT(p, ",\"flows\":");
+			p = qp_u64(p, flows);
+			p = QP_LIT(p, ",\"opackets\":");
+			p = qp_u64(p, opackets);
+			p = QP_LIT(p, ",\"obytes\":");
+			p = qp_u64(p, obytes);
 		}
-		QOUT_LIT(o, "}\n");
+		p = QP_LIT(p, "}\n");
+		o->len = (size_t)(p - o->buf);
 		break;
 	case QUERY_OUT_CSV:
-		qout_time(o, f->first_ms, 'T', 1);
-		qout_c(o, ',');
-		qout_time(o, f->last_ms, 'T', 1);
-		qout_c(o, ',');
-		qout_addr(o, &f->src);
-		qout_c(o, ',');
-		qout_addr(o, &f->dst);
-		qout_c(o, ',');
-		qout_u64(o, f->sport);
-		qout_c(o, ',');
-		qout_u64(o, f->dport);
-		qout_c(o, ',');
-		qout_str(o, proto_str(f->proto, pb));
-		qout_c(o, ',');
-		qout_u64(o, f->packets);
-		qout_c(o, ',');
-		qout_u64(o, f->bytes);
-		qout_c(o, ',');
-		qout_flags(o, f->tcp_flags);
-		qout_c(o, ',');
-		qout_addr(o, &f->exporter);
-		qout_c(o, ',');
-		qout_u64(o, f->sampling);
+		p = qp_time(o, p, f->first_ms, 'T', 1, 0);
+		*p++ = ',';
+		p = qp_time(o, p, f->last_ms, 'T', 1, 1);
+		*p++ = ',';
+		p = qp_addr(p, &f->src);
+		*p++ = ',';
+		p = qp_addr(p, &f->dst);
+		*p++ = ',';
+		p = qp_u64(p, f->sport);
+		*p++ = ',';
+		p = qp_u64(p, f->dport);
+		*p++ = ',';
+		p = qp_proto(p, f->proto);
+		*p++ = ',';
+		p = qp_u64(p, f->packets);
+		*p++ = ',';
+		p = qp_u64(p, f->bytes);
+		*p++ = ',';
+		p = qp_flags(p, f->tcp_flags);
+		*p++ = ',';
+		p = qp_addr(p, &f->exporter);
+		*p++ = ',';
+		p = qp_u64(p, f->sampling);
 		if (qr->opts.aggregate) {
-			qout_c(o, ',');
-			qout_u64(o, q->flows);
-			qout_c(o, ',');
-			qout_u64(o, q->opackets);
-			qout_c(o, ',');
-			qout_u64(o, q->obytes);
+			*p++ = ',';
+			p = qp_u64(p, flows);
+			*p++ = ',';
+			p = qp_u64(p, opackets);
+			*p++ = ',';
+			p = qp_u64(p, obytes);
 		}
-		qout_c(o, '\n');
+		*p++ = '\n';
+		o->len = (size_t)(p - o->buf);
 		break;
 	default: {
 		char s[64], d[64], pk[32], by[32], fl[9];
@@ -338,7 +341,7 @@ static void list_row(struct query_run *qr, const struct qrec *q)
 		qout_time(o, f->first_ms, ' ', 0);
 		qout_printf(o, " %9.3f %-5s %21s -> %-21s %8s %3u %8s %8s %5" PRIu64 "\n",
 			    (double)(f->last_ms - f->first_ms) / 1000.0, proto_str(f->proto, pb), s, d,
-			    fl, f->tos, pk, by, q->flows);
+			    fl, f->tos, pk, by, flows);
 	}
 	}
 	qr->st.rows_printed++;
@@ -448,8 +451,7 @@ static int take(struct query_run *qr, const struct flow *f)
 	}
 	if (qr->opts.sort != QUERY_SORT_NONE)
 		return hold(qr, f);
-	struct qrec q = { .f = *f, .flows = 1 };
-	list_row(qr, &q);
+	list_row(qr, f, 1, 0, 0);
 	return 0;
 }
 
@@ -785,8 +787,10 @@ static int write_records(struct query_run *qr)
 		}
 		qsort(v, n, sizeof(*v), sortent_cmp);
 	}
-	for (size_t i = 0; i < limit && !qr->out.failed; i++)
-		list_row(qr, v ? v[i].q : qr->fa ? query_flowagg_rec(qr->fa, i) : &qr->held[i]);
+	for (size_t i = 0; i < limit && !qr->out.failed; i++) {
+		const struct qrec *q = v ? v[i].q : qr->fa ? query_flowagg_rec(qr->fa, i) : &qr->held[i];
+		list_row(qr, &q->f, q->flows, q->opackets, q->obytes);
+	}
 	free(v);
 	return 0;
 }
