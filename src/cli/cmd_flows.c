@@ -135,7 +135,11 @@ static int read_captures(struct query_run *qr, char **caps, size_t ncaps, struct
 	cap_flush(&c);
 	if (c.rc < 0 && rc == 0) {
 		progress_clear(pr);
-		fprintf(stderr, "vigil flows: %s\n", vigil_strerror(c.rc));
+		if (c.rc == VIGIL_ELIMIT)
+			fprintf(stderr, "vigil flows: -O holds at most %u flows: narrow the filter or -t, or add -c\n",
+				QUERY_SORT_MAX_ROWS);
+		else
+			fprintf(stderr, "vigil flows: %s\n", vigil_strerror(c.rc));
 		rc = 1;
 	}
 	free(c.buf);
@@ -169,7 +173,11 @@ static int read_store(struct query_run *qr, const char *dir, int64_t from, int64
 	store_reader_close(r);
 	if (rc < 0) {
 		progress_clear(pr);
-		fprintf(stderr, "vigil flows: %s: %s\n", dir, vigil_strerror(rc));
+		if (rc == VIGIL_ELIMIT)
+			fprintf(stderr, "vigil flows: -O holds at most %u flows: narrow the filter or -t, or add -c\n",
+				QUERY_SORT_MAX_ROWS);
+		else
+			fprintf(stderr, "vigil flows: %s: %s\n", dir, vigil_strerror(rc));
 		return 1;
 	}
 	return 0;
@@ -440,8 +448,8 @@ int cmd_flows(int argc, char **argv)
 		       sst.segments, sst.segments_skipped, sst.blocks, sst.bad_blocks + qs.bad_blocks,
 		       sst.bytes_read);
 	if (qs.agg_dropped)
-		fprintf(stderr, "vigil flows: too many distinct keys: %" PRIu64 " flows not counted\n",
-			qs.agg_dropped);
+		fprintf(stderr, "vigil flows: too many distinct keys (-a/-A/-b/-B hold at most %u records): %" PRIu64
+				" flows not counted\n", QUERY_SORT_MAX_ROWS, qs.agg_dropped);
 	if (qs.bad_blocks)
 		fprintf(stderr, "vigil flows: %" PRIu64 " store blocks could not be decoded and were skipped\n",
 			qs.bad_blocks);

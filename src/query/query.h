@@ -193,6 +193,10 @@ const struct qrec *query_flowagg_rec(const struct query_flowagg *a, size_t i);
 
 /* ---- the whole query (what `vigil flows` runs) ---- */
 
+/* -O holds the matching flows (a few hundred bytes each), -a/-A/-b/-B their
+ * records: at most this many (more: VIGIL_ELIMIT, or counted as dropped). */
+#define QUERY_SORT_MAX_ROWS (16u << 20)
+
 enum query_format { QUERY_OUT_TABLE, QUERY_OUT_CSV, QUERY_OUT_JSON, QUERY_OUT_FMT, QUERY_OUT_NULL };
 
 /* -O: the order records are printed in (nfdump's names). */

@@ -133,7 +133,7 @@ int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *
 		qr->generic_rows = true;
 	}
 	if (opts->aggregate && !opts->nstats) {
-		qr->fa = query_flowagg_new(&opts->agg, 0);
+		qr->fa = query_flowagg_new(&opts->agg, QUERY_SORT_MAX_ROWS);
 		if (!qr->fa) {
 			rc = VIGIL_ENOMEM;
 			goto out;
@@ -194,8 +194,7 @@ size_t query_run_hosts(const struct query_run *qr, const struct vaddr **hosts)
 
 void query_run_get_stats(const struct query_run *qr, struct query_run_stats *s)
 {
-	*s = qr->st;
-	s->agg_dropped = 0;
+	*s = qr->st;            /* agg_dropped: the -a/-A/-b/-B records not kept */
 	for (size_t i = 0; i < qr->opts.nstats; i++)
 		s->agg_dropped += query_agg_dropped(qr->agg[i]);
 }
@@ -425,7 +424,7 @@ static int hold(struct query_run *qr, const struct flow *f)
 {
 	if (qr->nheld == qr->capheld) {
 		size_t nc = qr->capheld ? qr->capheld * 2 : 4096;
-		if (nc > QUERY_AGG_MAX_KEYS)
+		if (nc > QUERY_SORT_MAX_ROWS)
 			return VIGIL_ELIMIT;
 		struct qrec *n = realloc(qr->held, nc * sizeof(*n));
 		if (!n)
