@@ -212,10 +212,64 @@ char *qp_addr(char *p, const struct vaddr *a)
 		}
 		return p;
 	}
-	char buf[ADDR_STRLEN];
-	size_t n = strlen(addr_format(a, buf));
-	memcpy(p, buf, n);
-	return p + n;
+	return qp_addr6(p, a);
+}
+
+/* IPv6 as glibc's inet_ntop writes it (RFC 5952: lowercase hex without
+ * leading zeros, the longest run of two or more zero groups as "::", the
+ * first of equal runs; "::a.b.c.d" for the IPv4-compatible form). */
+char *qp_addr6(char *p, const struct vaddr *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, blen = 0, cur = -1, clen = 0;
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)a->b[2 * i] << 8 | a->b[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur < 0) {
+				cur = i;
+				clen = 1;
+			} else {
+				clen++;
+			}
+			if (clen > blen) {
+				best = cur;
+				blen = clen;
+			}
+		} else {
+			cur = -1;
+		}
+	}
+	if (blen < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + blen) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
+			for (int k = 12; k < 16; k++) {
+				memcpy(p, oct_s[a->b[k]], 4);
+				p += oct_n[a->b[k]] + (k < 15);
+			}
+			return p;
+		}
+		unsigned v = w[i];
+		if (v >= 0x1000)
+			*p++ = hex[v >> 12];
+		if (v >= 0x100)
+			*p++ = hex[v >> 8 & 15];
+		if (v >= 0x10)
+			*p++ = hex[v >> 4 & 15];
+		*p++ = hex[v & 15];
+	}
+	if (best >= 0 && best + blen == 8)
+		*p++ = ':';
+	return p;
 }
 
 char *qp_proto(char *p, uint8_t proto)

@@ -77,6 +77,7 @@ static inline char *qp_lit(char *p, const char *s, size_t n)
 #define QP_LIT(p, lit) qp_lit((p), (lit), sizeof(lit) - 1)
 char *qp_u64(char *p, uint64_t v);
 char *qp_addr(char *p, const struct vaddr *a);
+char *qp_addr6(char *p, const struct vaddr *a);  /* always the IPv6 form */
 /* slot 0 or 1: which of the two cached seconds to use (first, last) */
 char *qp_time(struct qout *o, char *p, int64_t ms, char sep, int zulu, int slot);
 char *qp_flags(char *p, uint8_t flags);
