@@ -372,7 +372,9 @@ static void account(struct query_run *qr, const struct query_cols *c, const uint
 /* Row i of the listed columns of c into f. */
 static void row_from_cols(const struct query_cols *c, size_t i, struct flow *f)
 {
-	memset(f, 0, sizeof(*f));
+	/* Only the fields the table, csv and json rows print: this runs for
+	 * listings alone (generic_rows is false), where nothing else is read;
+	 * the caller zeroes the rest once a batch (no memset per row). */
 	f->first_ms = ((const int64_t *)c->col[FLOW_COL_FIRST])[i];
 	f->last_ms = ((const int64_t *)c->col[FLOW_COL_LAST])[i];
 	f->src = ((const struct vaddr *)c->col[FLOW_COL_SRC])[i];
@@ -382,8 +384,7 @@ static void row_from_cols(const struct query_cols *c, size_t i, struct flow *f)
 	f->dport = ((const uint16_t *)c->col[FLOW_COL_DPORT])[i];
 	f->proto = ((const uint8_t *)c->col[FLOW_COL_PROTO])[i];
 	f->tcp_flags = ((const uint8_t *)c->col[FLOW_COL_TCP_FLAGS])[i];
-	if (c->col[FLOW_COL_TOS])
-		f->tos = ((const uint8_t *)c->col[FLOW_COL_TOS])[i];
+	f->tos = c->col[FLOW_COL_TOS] ? ((const uint8_t *)c->col[FLOW_COL_TOS])[i] : 0;
 	f->packets = ((const uint64_t *)c->col[FLOW_COL_PACKETS])[i];
 	f->bytes = ((const uint64_t *)c->col[FLOW_COL_BYTES])[i];
 	f->sampling = ((const uint32_t *)c->col[FLOW_COL_SAMPLING])[i];
@@ -493,13 +494,14 @@ static int run_batch(struct query_run *qr, struct query_cols *c, const struct fl
 			}
 		}
 	}
+	struct flow f;
+	memset(&f, 0, sizeof(f));    /* once a batch: row_from_cols sets what it lists */
 	for (size_t j = 0; j < n; j++) {
 		if (direct && qr->opts.limit && qr->st.rows_printed >= qr->opts.limit)
 			return 1;
 		if (rows) {
 			rc = take(qr, &rows[qr->sel[j]]);
 		} else {
-			struct flow f;
 			if (qr->generic_rows)
 				row_fill(c, qr->sel[j], qr->list_columns, &f);
 			else
