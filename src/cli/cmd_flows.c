@@ -24,11 +24,16 @@
 #define MAX_FILTER_FILE (1u << 20)
 
 static const char usage_text[] =
-	"usage: vigil flows [-r CAPTURE ... | -R STOREDIR] [-c CONFIG] [-t FROM[-TO]]\n"
-	"                   [-s KEY[/ORDER] ...] [-n N] [-o table|csv|json] [-q]\n"
+	"usage: vigil flows [-r CAPTURE ... | -R STOREDIR] [-C CONFIG] [-t FROM[-TO] | -t -1h]\n"
+	"                   [-s KEY[/ORDER] ...] [-a | -A KEY,... | -b | -B] [-O ORDER]\n"
+	"                   [-c N] [-n N] [-o FORMAT] [-q] [-N]\n"
 	"                   [-f FILTERFILE | 'FILTER']\n"
-	"  KEY: srcip dstip ip srcport dstport port proto srcas dstas exporter\n"
-	"  ORDER: flows (default) packets bytes\n"
+	"  -s KEY: srcip dstip ip srcport dstport port proto srcas dstas as inif outif\n"
+	"          tos router exporter nhip; ORDER: flows (default) packets bytes pps bps bpp\n"
+	"  -A KEY: srcip dstip srcport dstport proto srcip4/N dstip6/N srcnet dstnet srcas\n"
+	"          dstas inif outif next router tos (-a: the 5-tuple; -b/-B: bidirectional)\n"
+	"  -O: tstart tend flows packets bytes pps bps bpp duration\n"
+	"  FORMAT: table csv json line long extended biline null 'fmt:%ts %td %sap ...'\n"
 	"  FILTER: nfdump syntax, e.g. 'proto tcp and dst port 445 and not src net 10.0.0.0/8'\n"
 	"See vigil-flows(1).\n";
 
@@ -130,7 +135,11 @@ static int read_captures(struct query_run *qr, char **caps, size_t ncaps, struct
 	cap_flush(&c);
 	if (c.rc < 0 && rc == 0) {
 		progress_clear(pr);
-		fprintf(stderr, "vigil flows: %s\n", vigil_strerror(c.rc));
+		if (c.rc == VIGIL_ELIMIT)
+			fprintf(stderr, "vigil flows: -O holds at most %u flows: narrow the filter or -t, or add -c\n",
+				QUERY_SORT_MAX_ROWS);
+		else
+			fprintf(stderr, "vigil flows: %s\n", vigil_strerror(c.rc));
 		rc = 1;
 	}
 	free(c.buf);
@@ -164,7 +173,11 @@ static int read_store(struct query_run *qr, const char *dir, int64_t from, int64
 	store_reader_close(r);
 	if (rc < 0) {
 		progress_clear(pr);
-		fprintf(stderr, "vigil flows: %s: %s\n", dir, vigil_strerror(rc));
+		if (rc == VIGIL_ELIMIT)
+			fprintf(stderr, "vigil flows: -O holds at most %u flows: narrow the filter or -t, or add -c\n",
+				QUERY_SORT_MAX_ROWS);
+		else
+			fprintf(stderr, "vigil flows: %s: %s\n", dir, vigil_strerror(rc));
 		return 1;
 	}
 	return 0;
@@ -229,7 +242,9 @@ int cmd_flows(int argc, char **argv)
 	struct store_reader_stats sst;
 	char *filter = NULL, err[1024];
 	int opt, rc = 2;
-	bool quiet = false, limit_set = false;
+	bool quiet = false, limit_set = false, plain = false, sort_set = false;
+	const char *fmtarg = NULL;
+	char fmtbuf[1024];
 
 	memset(&o, 0, sizeof(o));
 	memset(&sst, 0, sizeof(sst));
@@ -237,7 +252,7 @@ int cmd_flows(int argc, char **argv)
 	o.from_ms = INT64_MIN;
 	o.to_ms = INT64_MAX;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "r:R:c:t:s:n:o:f:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "r:R:C:c:t:s:n:o:O:A:abBNf:qh")) != -1) {
 		switch (opt) {
 		case 'r':
 			if (ncaps == MAX_CAPTURES) {
@@ -247,7 +262,40 @@ int cmd_flows(int argc, char **argv)
 			caps[ncaps++] = optarg;
 			break;
 		case 'R': storedir = optarg; break;
-		case 'c': confpath = optarg; break;
+		case 'C': confpath = optarg; break;
+		case 'N': plain = true; break;
+		case 'a': o.aggregate = true; break;
+		case 'b':
+		case 'B':
+			o.aggregate = true;
+			o.agg.bidir = opt == 'b' ? 1 : 2;
+			break;
+		case 'A':
+			o.aggregate = true;
+			if (query_aggspec_parse(optarg, &o.agg, err, sizeof(err)) != 0) {
+				fprintf(stderr, "vigil flows: %s\n", err);
+				goto out;
+			}
+			break;
+		case 'O':
+			if (query_sort_parse(optarg, &o.sort) != 0) {
+				fprintf(stderr, "vigil flows: bad -O '%s': one of tstart tend flows packets bytes "
+						"pps bps bpp duration\n", optarg);
+				goto out;
+			}
+			sort_set = true;
+			break;
+		case 'c': {
+			char *end;
+			long long v = strtoll(optarg, &end, 10);
+			if (end == optarg || *end || v <= 0) {
+				fprintf(stderr, "vigil flows: bad -c '%s': a number of flows (the configuration "
+						"file is -C)\n", optarg);
+				goto out;
+			}
+			o.max_records = (uint64_t)v;
+			break;
+		}
 		case 't': trange = optarg; break;
 		case 'f': ffile = optarg; break;
 		case 'q': quiet = true; break;
@@ -258,10 +306,12 @@ int cmd_flows(int argc, char **argv)
 			}
 			if (query_stat_parse(optarg, &o.stat_key[o.nstats], &o.stat_order[o.nstats]) != 0) {
 				fprintf(stderr, "vigil flows: bad -s '%s': KEY is one of srcip dstip ip srcport "
-						"dstport port proto srcas dstas exporter, ORDER one of flows "
-						"packets bytes\n", optarg);
+						"dstport port proto srcas dstas as inif outif if tos router "
+						"exporter nhip, ORDER one of flows packets bytes pps bps bpp "
+						"tstart tend\n", optarg);
 				goto out;
 			}
+			o.stat_explicit[o.nstats] = strchr(optarg, '/') != NULL;
 			o.nstats++;
 			break;
 		case 'n': {
@@ -276,14 +326,24 @@ int cmd_flows(int argc, char **argv)
 			break;
 		}
 		case 'o':
+			fmtarg = optarg;
 			if (!strcmp(optarg, "table"))
 				o.format = QUERY_OUT_TABLE;
 			else if (!strcmp(optarg, "csv"))
 				o.format = QUERY_OUT_CSV;
 			else if (!strcmp(optarg, "json"))
 				o.format = QUERY_OUT_JSON;
-			else {
-				fprintf(stderr, "vigil flows: -o is table, csv or json, not '%s'\n", optarg);
+			else if (!strcmp(optarg, "null"))
+				o.format = QUERY_OUT_NULL;
+			else if (!strncmp(optarg, "fmt:", 4)) {
+				o.format = QUERY_OUT_FMT;
+				o.fmt = optarg + 4;
+			} else if (query_named_format(optarg)) {
+				o.format = QUERY_OUT_FMT;
+				o.fmt = query_named_format(optarg);
+			} else {
+				fprintf(stderr, "vigil flows: -o is table, csv, json, line, long, extended, biline, "
+						"null or fmt:..., not '%s'\n", optarg);
 				goto out;
 			}
 			break;
@@ -311,6 +371,36 @@ int cmd_flows(int argc, char **argv)
 	}
 	if (o.nstats && !limit_set)
 		o.limit = 10;
+	if (o.nstats && o.aggregate) {
+		fprintf(stderr, "vigil flows: -s and -a/-A/-b/-B exclude each other\n");
+		goto out;
+	}
+	if (o.nstats && sort_set) {
+		/* nfdump: -O orders the -s tables that name no order of their own */
+		enum query_order so;
+		if (query_sort_stat_order(o.sort, &so) != 0) {
+			fprintf(stderr, "vigil flows: -O with -s is one of flows packets bytes pps bps bpp "
+					"tstart tend\n");
+			goto out;
+		}
+		for (size_t i = 0; i < o.nstats; i++)
+			if (!o.stat_explicit[i])
+				o.stat_order[i] = so;
+	}
+	/* nfdump's automatic formats: -A shows its keys, -b/-B the biline one */
+	if (o.aggregate && !fmtarg) {
+		o.format = QUERY_OUT_FMT;
+		if (o.agg.bidir)
+			o.fmt = query_named_format("biline");
+		else if (o.agg.fields) {
+			query_aggspec_format(&o.agg, fmtbuf, sizeof(fmtbuf));
+			o.fmt = fmtbuf;
+		} else {
+			o.fmt = query_named_format("line");
+		}
+	}
+	o.plain = plain;
+	o.no_header = quiet;
 	o.summary = !quiet;
 	if (ffile) {
 		filter = read_filter_file(ffile);
@@ -352,14 +442,14 @@ int cmd_flows(int argc, char **argv)
 	}
 	struct query_run_stats qs;
 	query_run_get_stats(qr, &qs);
-	if (o.format == QUERY_OUT_TABLE && o.summary && storedir && rc == 0)
+	if ((o.format == QUERY_OUT_TABLE || o.format == QUERY_OUT_FMT) && o.summary && storedir && rc == 0)
 		printf("Store: %" PRIu64 " segments read, %" PRIu64 " skipped by time/host index, %" PRIu64
 		       " blocks, %" PRIu64 " bad blocks, %" PRIu64 " bytes read\n",
 		       sst.segments, sst.segments_skipped, sst.blocks, sst.bad_blocks + qs.bad_blocks,
 		       sst.bytes_read);
 	if (qs.agg_dropped)
-		fprintf(stderr, "vigil flows: too many distinct keys: %" PRIu64 " flows not counted\n",
-			qs.agg_dropped);
+		fprintf(stderr, "vigil flows: too many distinct keys (-a/-A/-b/-B hold at most %u records): %" PRIu64
+				" flows not counted\n", QUERY_SORT_MAX_ROWS, qs.agg_dropped);
 	if (qs.bad_blocks)
 		fprintf(stderr, "vigil flows: %" PRIu64 " store blocks could not be decoded and were skipped\n",
 			qs.bad_blocks);

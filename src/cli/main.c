@@ -22,8 +22,9 @@ static const struct command commands[] = {
 	{ "collect", cmd_collect, "receive NetFlow/IPFIX and store the flows",
 	  "vigil collect [-c CONFIG] [-w STOREDIR] [-p PORT] [-r CAPTURE ...]" },
 	{ "flows", cmd_flows, "query flows in nfdump's filter syntax, top-N reports",
-	  "vigil flows [-c CONFIG] [-r CAPTURE ... | -R STOREDIR] [-t FROM[-TO]] [-s KEY[/ORDER] ...] "
-	  "[-n N] [-o table|csv|json] [-q] [-f FILTERFILE | 'FILTER']" },
+	  "vigil flows [-C CONFIG] [-r CAPTURE ... | -R STOREDIR] [-t FROM[-TO] | -t -1h] [-s KEY[/ORDER] ...] "
+	  "[-a | -A KEY,... | -b | -B] [-O ORDER] [-c N] [-n N] "
+	  "[-o table|csv|json|line|long|extended|null|fmt:...] [-q] [-N] [-f FILTERFILE | 'FILTER']" },
 	{ "store", cmd_store, "inspect, verify and expire the flow store",
 	  "vigil store info|verify|expire [-R STOREDIR] [--max-age AGE] [--max-size BYTES]" },
 	{ "detect", cmd_detect, "find scans, DoS, amplifiers and list hits in flows",

@@ -63,9 +63,13 @@ static const struct {
 	{ "srcip", QUERY_KEY_SRCIP }, { "dstip", QUERY_KEY_DSTIP }, { "ip", QUERY_KEY_IP },
 	{ "srcport", QUERY_KEY_SRCPORT }, { "dstport", QUERY_KEY_DSTPORT }, { "port", QUERY_KEY_PORT },
 	{ "proto", QUERY_KEY_PROTO }, { "srcas", QUERY_KEY_SRCAS }, { "dstas", QUERY_KEY_DSTAS },
-	{ "exporter", QUERY_KEY_EXPORTER },
+	{ "exporter", QUERY_KEY_EXPORTER }, { "router", QUERY_KEY_EXPORTER }, { "as", QUERY_KEY_AS },
+	{ "inif", QUERY_KEY_INIF }, { "outif", QUERY_KEY_OUTIF }, { "if", QUERY_KEY_IF },
+	{ "tos", QUERY_KEY_TOS }, { "srctos", QUERY_KEY_TOS }, { "nhip", QUERY_KEY_NHIP },
+	{ "nexthop", QUERY_KEY_NHIP },
 };
-static const char *order_names[] = { "flows", "packets", "bytes" };
+static const char *order_names[] = { "flows", "packets", "bytes", "pps", "bps", "bpp", "tstart", "tend" };
+#define NORDERS (sizeof(order_names) / sizeof(order_names[0]))
 
 int query_stat_parse(const char *s, enum query_key *key, enum query_order *order)
 {
@@ -83,7 +87,7 @@ int query_stat_parse(const char *s, enum query_key *key, enum query_order *order
 	*order = QUERY_ORDER_FLOWS;
 	if (!slash)
 		return 0;
-	for (int o = 0; o < 3; o++)
+	for (size_t o = 0; o < NORDERS; o++)
 		if (!strcasecmp(slash + 1, order_names[o])) {
 			*order = (enum query_order)o;
 			return 0;
@@ -99,7 +103,7 @@ const char *query_key_name(enum query_key key)
 	return "?";
 }
 
-const char *query_order_name(enum query_order o) { return o <= QUERY_ORDER_BYTES ? order_names[o] : "?"; }
+const char *query_order_name(enum query_order o) { return (size_t)o < NORDERS ? order_names[o] : "?"; }
 
 /* A zeroed array of n elements of size sz aligned to cache lines. Big
  * tables are aligned to 2 MiB and offered to transparent huge pages: a table
@@ -130,7 +134,7 @@ struct query_agg *query_agg_new(enum query_key key, enum query_order order, size
 	a->key = key;
 	a->order = order;
 	a->addr_key = key == QUERY_KEY_SRCIP || key == QUERY_KEY_DSTIP || key == QUERY_KEY_IP ||
-		      key == QUERY_KEY_EXPORTER;
+		      key == QUERY_KEY_EXPORTER || key == QUERY_KEY_NHIP;
 	a->max_keys = max_keys ? max_keys : QUERY_AGG_MAX_KEYS;
 	a->cap = 8;     /* small: IPv6 keys are usually few (and the tests grow it) */
 	a->cap4 = 1024;
@@ -165,6 +169,12 @@ static int key_cols(enum query_key k, enum flow_col c[2])
 	case QUERY_KEY_PROTO: c[0] = FLOW_COL_PROTO; return 1;
 	case QUERY_KEY_SRCAS: c[0] = FLOW_COL_SRC_AS; return 1;
 	case QUERY_KEY_DSTAS: c[0] = FLOW_COL_DST_AS; return 1;
+	case QUERY_KEY_AS: c[0] = FLOW_COL_SRC_AS; c[1] = FLOW_COL_DST_AS; return 2;
+	case QUERY_KEY_INIF: c[0] = FLOW_COL_IN_IF; return 1;
+	case QUERY_KEY_OUTIF: c[0] = FLOW_COL_OUT_IF; return 1;
+	case QUERY_KEY_IF: c[0] = FLOW_COL_IN_IF; c[1] = FLOW_COL_OUT_IF; return 2;
+	case QUERY_KEY_TOS: c[0] = FLOW_COL_TOS; return 1;
+	case QUERY_KEY_NHIP: c[0] = FLOW_COL_NEXTHOP; return 1;
 	default: c[0] = FLOW_COL_EXPORTER; return 1;
 	}
 }
@@ -439,9 +449,20 @@ void query_agg_totals(const struct query_agg *a, uint64_t *flows, uint64_t *pack
 	*bytes = a->tbytes;
 }
 
+/* Bigger ranks first; the times rank earliest first. */
 static uint64_t metric(const struct query_agg_entry *e, enum query_order o)
 {
-	return o == QUERY_ORDER_FLOWS ? e->flows : o == QUERY_ORDER_PACKETS ? e->packets : e->bytes;
+	int64_t d = e->last_ms - e->first_ms;
+	switch (o) {
+	case QUERY_ORDER_FLOWS: return e->flows;
+	case QUERY_ORDER_PACKETS: return e->packets;
+	case QUERY_ORDER_BYTES: return e->bytes;
+	case QUERY_ORDER_PPS: return d > 0 ? (uint64_t)((double)e->packets * 1000.0 / (double)d) : 0;
+	case QUERY_ORDER_BPS: return d > 0 ? (uint64_t)((double)e->bytes * 8000.0 / (double)d) : 0;
+	case QUERY_ORDER_BPP: return e->packets ? e->bytes / e->packets : 0;
+	case QUERY_ORDER_TSTART: return (uint64_t)INT64_MAX - (uint64_t)(e->first_ms < 0 ? 0 : e->first_ms);
+	default: return (uint64_t)INT64_MAX - (uint64_t)(e->last_ms < 0 ? 0 : e->last_ms);
+	}
 }
 
 /* True if x ranks before y: bigger metric, then smaller key. */
@@ -519,6 +540,8 @@ size_t query_agg_top(const struct query_agg *a, size_t n, struct query_agg_entry
 		e.flows = s->flows;
 		e.packets = s->packets;
 		e.bytes = s->bytes;
+		e.first_ms = s->first;
+		e.last_ms = s->last;
 		/* Cheap reject before building the key: strictly worse than the root. */
 		if (k == n && metric(&e, a->order) < metric(&h[0], a->order))
 			continue;

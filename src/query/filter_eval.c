@@ -476,6 +476,24 @@ static size_t eval_leaf(const struct qnode *n, const struct query_cols *c, const
 		const int64_t from = n->from_ms, to = n->to_ms;
 		SCAN((int)(fi[i] <= to) & (int)(la[i] >= from));
 	}
+	case QN_ICMP: {
+		/* vigil keeps ICMP type << 8 | code in the destination port (as nfdump) */
+		const uint8_t *pr = c->col[FLOW_COL_PROTO];
+		const uint16_t *dp = c->col[FLOW_COL_DPORT];
+		unsigned shift = n->derived ? 0 : 8;
+#define ICMP_F(i) ((uint64_t)((dp[i] >> shift) & 0xff))
+#define IS_ICMP(i) (pr[i] == 1 || pr[i] == 58)
+		switch (op) {
+		case QOP_EQ: SCAN(IS_ICMP(i) && ICMP_F(i) == v);
+		case QOP_NE: SCAN(IS_ICMP(i) && ICMP_F(i) != v);
+		case QOP_LT: SCAN(IS_ICMP(i) && ICMP_F(i) < v);
+		case QOP_GT: SCAN(IS_ICMP(i) && ICMP_F(i) > v);
+		case QOP_LE: SCAN(IS_ICMP(i) && ICMP_F(i) <= v);
+		default: SCAN(IS_ICMP(i) && ICMP_F(i) >= v);
+		}
+#undef IS_ICMP
+#undef ICMP_F
+	}
 	default:
 		return 0;
 	}

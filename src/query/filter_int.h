@@ -26,6 +26,7 @@ enum qn_kind {
 	QN_DERIVED,  /* duration/pps/bps/bpp <op> dval */
 	QN_FAMILY,   /* src address family: val 4 or 6 */
 	QN_TIME,     /* first <= to && last >= from */
+	QN_ICMP,     /* ICMP(v6) flow whose type (derived 0) or code (1) <op> val */
 };
 
 enum qn_op { QOP_EQ, QOP_NE, QOP_LT, QOP_GT, QOP_LE, QOP_GE };

@@ -70,7 +70,10 @@ void qlex(struct parser *p)
 	default:
 		if (is_word_char(c)) {
 			size_t j = i;
-			while (j < p->n && is_word_char(s[j]))
+			/* '-' joins letters inside a word: nfdump's icmp-type, icmp-code */
+			while (j < p->n && (is_word_char(s[j]) ||
+					    (s[j] == '-' && j > i && isalpha((unsigned char)s[j - 1]) &&
+					     j + 1 < p->n && isalpha((unsigned char)s[j + 1]))))
 				j++;
 			p->t.type = T_WORD;
 			p->t.len = j - i;

@@ -423,6 +423,58 @@ static int term(struct parser *p, struct qnode *n)
 		qlex(p);
 		return parse_flags(p, n);
 	}
+	if (qlex_is_kw(p, "icmp-type") || qlex_is_kw(p, "icmp-code")) {
+		bool code = qlex_is_kw(p, "icmp-code");
+		qlex(p);
+		n->kind = QN_ICMP;
+		n->derived = code;
+		n->col[0] = FLOW_COL_PROTO;
+		n->col[1] = FLOW_COL_DPORT;
+		n->dual = QD_EITHER;     /* reads both columns */
+		n->op = (uint8_t)qlex_op(p);
+		return qlex_number(p, code ? "an ICMP code" : "an ICMP type", code ? "icmp-code" : "icmp-type",
+				   255, false, &n->val);
+	}
+	if (qlex_is_kw(p, "flowdir")) {
+		qlex(p);
+		n->kind = QN_CMP;
+		n->col[0] = FLOW_COL_DIRECTION;
+		n->ctype = QT_U8;
+		if (qlex_is_kw(p, "ingress") || qlex_is_kw(p, "egress")) {
+			n->val = qlex_is_kw(p, "egress");
+			qlex(p);
+			return 0;
+		}
+		return qlex_number(p, "ingress, egress, 0 or 1", "flowdir", 1, false, &n->val);
+	}
+	if (qlex_is_kw(p, "next") || qlex_is_kw(p, "router")) {
+		struct dirq d = { QD_ONE, true, false };
+		bool next = qlex_is_kw(p, "next"), net;
+		qlex(p);
+		if (next && qlex_is_kw(p, "as"))
+			return qlex_expected(p, "'ip' (vigil's record has no BGP next AS)", "next");
+		net = qlex_is_kw(p, "net");
+		if (net || qlex_is_kw(p, "ip") || qlex_is_kw(p, "host"))
+			qlex(p);
+		set_cols(n, &d, next ? FLOW_COL_NEXTHOP : FLOW_COL_EXPORTER,
+			 next ? FLOW_COL_NEXTHOP : FLOW_COL_EXPORTER);
+		return addr_term(p, n, next ? "next ip" : "router ip", net);
+	}
+	if (qlex_is_kw(p, "in") || qlex_is_kw(p, "out")) {
+		/* nfdump's "in packets > N" / "in bytes": a flow's counters are the in side */
+		struct parser save = *p;
+		bool in = qlex_is_kw(p, "in");
+		qlex(p);
+		if (qlex_is_kw(p, "packets") || qlex_is_kw(p, "bytes")) {
+			bool pk = qlex_is_kw(p, "packets");
+			if (!in)
+				return qlex_expected(p, "'if' (vigil's flows are one-way: no out counters)", "out");
+			qlex(p);
+			return cmp_term(p, n, pk ? "packets" : "bytes", pk ? FLOW_COL_PACKETS : FLOW_COL_BYTES,
+					UINT64_MAX, true);
+		}
+		*p = save;
+	}
 	if (qlex_is_kw(p, "if") || qlex_is_kw(p, "in") || qlex_is_kw(p, "out")) {
 		bool in = qlex_is_kw(p, "in"), out = qlex_is_kw(p, "out");
 		struct dirq d = { QD_EITHER, in, out };

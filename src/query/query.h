@@ -102,8 +102,12 @@ void query_transpose(const struct flow *rows, size_t n, uint64_t mask, void *scr
 enum query_key {
 	QUERY_KEY_SRCIP, QUERY_KEY_DSTIP, QUERY_KEY_IP, QUERY_KEY_SRCPORT, QUERY_KEY_DSTPORT,
 	QUERY_KEY_PORT, QUERY_KEY_PROTO, QUERY_KEY_SRCAS, QUERY_KEY_DSTAS, QUERY_KEY_EXPORTER,
+	QUERY_KEY_AS, QUERY_KEY_INIF, QUERY_KEY_OUTIF, QUERY_KEY_IF, QUERY_KEY_TOS, QUERY_KEY_NHIP,
 };
-enum query_order { QUERY_ORDER_FLOWS, QUERY_ORDER_PACKETS, QUERY_ORDER_BYTES };
+enum query_order {
+	QUERY_ORDER_FLOWS, QUERY_ORDER_PACKETS, QUERY_ORDER_BYTES, QUERY_ORDER_PPS, QUERY_ORDER_BPS,
+	QUERY_ORDER_BPP, QUERY_ORDER_TSTART, QUERY_ORDER_TEND,
+};
 
 /* Parse "srcip", "dstport/bytes", "ip/packets" (case-insensitive). 0 or VIGIL_EINVAL. */
 int query_stat_parse(const char *s, enum query_key *key, enum query_order *order);
@@ -146,9 +150,69 @@ static inline uint32_t query_agg_key_u32(const struct query_agg_entry *e)
 	       (uint32_t)e->key.b[14] << 8 | e->key.b[15];
 }
 
+/* ---- flow aggregation (-a, -A KEY,..., -b, -B; flowagg.c) ---- */
+
+enum {
+	QAGG_SRCIP = 1u << 0, QAGG_DSTIP = 1u << 1, QAGG_SRCPORT = 1u << 2, QAGG_DSTPORT = 1u << 3,
+	QAGG_PROTO = 1u << 4, QAGG_SRCAS = 1u << 5, QAGG_DSTAS = 1u << 6, QAGG_INIF = 1u << 7,
+	QAGG_OUTIF = 1u << 8, QAGG_NEXT = 1u << 9, QAGG_ROUTER = 1u << 10, QAGG_TOS = 1u << 11,
+	QAGG_SRCNET = 1u << 12, QAGG_DSTNET = 1u << 13, QAGG_SRCMASK = 1u << 14,
+	QAGG_DSTMASK = 1u << 15, QAGG_XSRCIP = 1u << 16, QAGG_XDSTIP = 1u << 17,
+	QAGG_XSRCPORT = 1u << 18, QAGG_XDSTPORT = 1u << 19,
+};
+#define QAGG_5TUPLE (QAGG_SRCIP | QAGG_DSTIP | QAGG_SRCPORT | QAGG_DSTPORT | QAGG_PROTO)
+#define QAGG_MAX_TOKS 24
+
+/* What to aggregate by: fields 0 = the 5-tuple keeping the first flow's
+ * other fields (-a); bidir 1 (-b) or 2 (-B, client by port) joins a flow and
+ * its reverse. Address bits apply to srcip/dstip (srcip4/24). */
+struct query_aggspec {
+	uint32_t fields;
+	int bidir;
+	uint8_t src_bits4, dst_bits4, src_bits6, dst_bits6;
+	const char *order_tok[QAGG_MAX_TOKS];  /* -o fmt tokens of the keys, in -A order */
+	size_t ntok;
+};
+
+/* Add the keys of an -A list ("srcip,dstport,srcip4/24") to sp (zeroed
+ * first); VIGIL_EINVAL with err naming the unknown key. */
+int query_aggspec_parse(const char *s, struct query_aggspec *sp, char *err, size_t errlen);
+/* nfdump's automatic -A output format "%ts %td <keys> %pkt %byt %bps %bpp %fl". */
+size_t query_aggspec_format(const struct query_aggspec *sp, char *buf, size_t size);
+uint64_t query_aggspec_columns(const struct query_aggspec *sp);
+
+struct qrec;
+struct query_flowagg;
+struct query_flowagg *query_flowagg_new(const struct query_aggspec *sp, size_t max_keys);
+void query_flowagg_free(struct query_flowagg *a);
+/* 0, or VIGIL_ELIMIT when max_keys records are held (the flow is not counted). */
+int query_flowagg_add(struct query_flowagg *a, const struct flow *f);
+size_t query_flowagg_count(const struct query_flowagg *a);
+/* Records in first-seen order. */
+const struct qrec *query_flowagg_rec(const struct query_flowagg *a, size_t i);
+
 /* ---- the whole query (what `vigil flows` runs) ---- */
 
-enum query_format { QUERY_OUT_TABLE, QUERY_OUT_CSV, QUERY_OUT_JSON };
+/* -O holds the matching flows (a few hundred bytes each), -a/-A/-b/-B their
+ * records: at most this many (more: VIGIL_ELIMIT, or counted as dropped). */
+#define QUERY_SORT_MAX_ROWS (16u << 20)
+
+enum query_format { QUERY_OUT_TABLE, QUERY_OUT_CSV, QUERY_OUT_JSON, QUERY_OUT_FMT, QUERY_OUT_NULL };
+
+/* -O: the order records are printed in (nfdump's names). */
+enum query_sort {
+	QUERY_SORT_NONE, QUERY_SORT_TSTART, QUERY_SORT_TEND, QUERY_SORT_FLOWS, QUERY_SORT_PACKETS,
+	QUERY_SORT_BYTES, QUERY_SORT_PPS, QUERY_SORT_BPS, QUERY_SORT_BPP, QUERY_SORT_DURATION,
+	QUERY_SORT_OPACKETS, QUERY_SORT_OBYTES,
+};
+/* Parse an -O name (tstart tend flows packets bytes pps bps bpp duration and
+ * nfdump's ipkg ibyte opkg obyte ...). 0 or VIGIL_EINVAL. */
+int query_sort_parse(const char *s, enum query_sort *out);
+/* The -s order an -O stands for; VIGIL_EINVAL if none (duration, opkg, ...). */
+int query_sort_stat_order(enum query_sort s, enum query_order *out);
+/* nfdump's named format ("line", "long", "extended", "biline", "bilong") as
+ * a format string, or NULL. */
+const char *query_named_format(const char *name);
 
 #define QUERY_MAX_STATS 8
 
@@ -159,7 +223,15 @@ struct query_opts {
 	size_t nstats;               /* number of -s */
 	enum query_key stat_key[QUERY_MAX_STATS];
 	enum query_order stat_order[QUERY_MAX_STATS];
+	bool stat_explicit[QUERY_MAX_STATS];  /* the -s named its order (else -O gives it) */
 	bool summary;                /* table: print the summary lines (default on via cmd) */
+	bool no_header;              /* -q: no header line (table, fmt, csv) */
+	bool plain;                  /* -N: numbers unscaled (table, fmt) */
+	const char *fmt;             /* QUERY_OUT_FMT: the format string (nfdump tokens) */
+	uint64_t max_records;        /* -c: only the first N flows that pass the filter; 0 = all */
+	enum query_sort sort;        /* -O */
+	bool aggregate;              /* -a, -A, -b, -B: aggregate by agg */
+	struct query_aggspec agg;
 };
 
 struct query_run_stats {

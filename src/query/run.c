@@ -10,11 +10,14 @@
  */
 #include "query/query.h"
 
+#include <ctype.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "query/fmt.h"
+#include "query/recfmt.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/proto.h"
@@ -33,6 +36,12 @@ struct query_run {
 	int64_t tfirst, tlast;
 	bool header_done;
 	bool want_summary;            /* table with summary: totals are kept */
+	struct recfmt *rf;            /* -o fmt:, line, long, extended */
+	struct query_flowagg *fa;     /* -a, -A, -b, -B */
+	struct qrec *held;            /* -O without aggregation: the rows, sorted at the end */
+	size_t nheld, capheld;
+	bool generic_rows;            /* rows need columns beyond LIST_COLS */
+	bool full;                    /* -c reached, or a cap: no more input wanted */
 };
 
 /* Columns a listed row shows (the rest of struct flow stays zero); the
@@ -49,6 +58,46 @@ struct query_run {
 	(1ULL << FLOW_COL_FIRST | 1ULL << FLOW_COL_LAST | 1ULL << FLOW_COL_PACKETS |           \
 	 1ULL << FLOW_COL_BYTES | 1ULL << FLOW_COL_SAMPLING)
 
+static const struct {
+	const char *name;
+	enum query_sort sort;
+} sort_names[] = {
+	{ "tstart", QUERY_SORT_TSTART }, { "tend", QUERY_SORT_TEND }, { "flows", QUERY_SORT_FLOWS },
+	{ "packets", QUERY_SORT_PACKETS }, { "ipkg", QUERY_SORT_PACKETS }, { "ipkt", QUERY_SORT_PACKETS },
+	{ "bytes", QUERY_SORT_BYTES }, { "ibyte", QUERY_SORT_BYTES }, { "ibyt", QUERY_SORT_BYTES },
+	{ "opkg", QUERY_SORT_OPACKETS }, { "opkt", QUERY_SORT_OPACKETS }, { "obyte", QUERY_SORT_OBYTES },
+	{ "obyt", QUERY_SORT_OBYTES }, { "pps", QUERY_SORT_PPS }, { "ipps", QUERY_SORT_PPS },
+	{ "bps", QUERY_SORT_BPS }, { "ibps", QUERY_SORT_BPS }, { "bpp", QUERY_SORT_BPP },
+	{ "ibpp", QUERY_SORT_BPP }, { "duration", QUERY_SORT_DURATION },
+};
+
+int query_sort_parse(const char *s, enum query_sort *out)
+{
+	for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++)
+		if (!strcmp(s, sort_names[i].name)) {
+			*out = sort_names[i].sort;
+			return 0;
+		}
+	return VIGIL_EINVAL;
+}
+
+int query_sort_stat_order(enum query_sort s, enum query_order *out)
+{
+	switch (s) {
+	case QUERY_SORT_FLOWS: *out = QUERY_ORDER_FLOWS; return 0;
+	case QUERY_SORT_PACKETS: *out = QUERY_ORDER_PACKETS; return 0;
+	case QUERY_SORT_BYTES: *out = QUERY_ORDER_BYTES; return 0;
+	case QUERY_SORT_PPS: *out = QUERY_ORDER_PPS; return 0;
+	case QUERY_SORT_BPS: *out = QUERY_ORDER_BPS; return 0;
+	case QUERY_SORT_BPP: *out = QUERY_ORDER_BPP; return 0;
+	case QUERY_SORT_TSTART: *out = QUERY_ORDER_TSTART; return 0;
+	case QUERY_SORT_TEND: *out = QUERY_ORDER_TEND; return 0;
+	default: return VIGIL_EINVAL;
+	}
+}
+
+const char *query_named_format(const char *name) { return recfmt_named(name); }
+
 int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *out,
 		  struct query_run **qrp, char *err, size_t errlen)
 {
@@ -56,6 +105,8 @@ int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *
 	int rc;
 
 	*qrp = NULL;
+	if (errlen)
+		err[0] = '\0';
 	if (opts->nstats > QUERY_MAX_STATS)
 		return VIGIL_ELIMIT;
 	qr = calloc(1, sizeof(*qr));
@@ -70,8 +121,31 @@ int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *
 	rc = query_filter_set_time(qr->filter, opts->from_ms, opts->to_ms);
 	if (rc < 0)
 		goto out;
-	qr->want_summary = opts->format == QUERY_OUT_TABLE && opts->summary;
-	qr->list_columns = opts->format == QUERY_OUT_TABLE ? TABLE_COLS : LIST_COLS;
+	qr->want_summary = (opts->format == QUERY_OUT_TABLE || opts->format == QUERY_OUT_FMT) &&
+			   opts->summary;
+	qr->list_columns = opts->format == QUERY_OUT_TABLE ? TABLE_COLS
+			   : opts->format == QUERY_OUT_NULL ? 0 : LIST_COLS;
+	if (opts->format == QUERY_OUT_FMT) {
+		rc = recfmt_compile(opts->fmt ? opts->fmt : "", opts->plain, &qr->rf, err, errlen);
+		if (rc < 0)
+			goto out;
+		qr->list_columns = recfmt_columns(qr->rf);
+		qr->generic_rows = true;
+	}
+	if (opts->aggregate && !opts->nstats) {
+		qr->fa = query_flowagg_new(&opts->agg, QUERY_SORT_MAX_ROWS);
+		if (!qr->fa) {
+			rc = VIGIL_ENOMEM;
+			goto out;
+		}
+		qr->list_columns |= query_aggspec_columns(&opts->agg);
+		qr->generic_rows = true;
+	}
+	if (opts->sort != QUERY_SORT_NONE && !opts->nstats) {
+		qr->list_columns |= 1ULL << FLOW_COL_FIRST | 1ULL << FLOW_COL_LAST |
+				    1ULL << FLOW_COL_PACKETS | 1ULL << FLOW_COL_BYTES;
+		qr->generic_rows = true;
+	}
 	qr->columns = query_filter_columns(qr->filter) | (qr->want_summary ? SUMMARY_COLS : 0);
 	for (size_t i = 0; i < opts->nstats; i++) {
 		qr->agg[i] = query_agg_new(opts->stat_key[i], opts->stat_order[i], 0);
@@ -103,6 +177,9 @@ void query_run_free(struct query_run *qr)
 	for (size_t i = 0; i < QUERY_MAX_STATS; i++)
 		query_agg_free(qr->agg[i]);
 	qout_free(&qr->out);
+	recfmt_free(qr->rf);
+	query_flowagg_free(qr->fa);
+	free(qr->held);
 	free(qr->sel);
 	free(qr->tbuf);
 	free(qr);
@@ -117,8 +194,7 @@ size_t query_run_hosts(const struct query_run *qr, const struct vaddr **hosts)
 
 void query_run_get_stats(const struct query_run *qr, struct query_run_stats *s)
 {
-	*s = qr->st;
-	s->agg_dropped = 0;
+	*s = qr->st;            /* agg_dropped: the -a/-A/-b/-B records not kept */
 	for (size_t i = 0; i < qr->opts.nstats; i++)
 		s->agg_dropped += query_agg_dropped(qr->agg[i]);
 }
@@ -137,8 +213,13 @@ static void list_header(struct query_run *qr)
 	if (qr->header_done)
 		return;
 	qr->header_done = true;
+	if (qr->opts.no_header)
+		return;
 	if (qr->opts.format == QUERY_OUT_CSV)
-		qout_str(&qr->out, "first,last,src,dst,sport,dport,proto,packets,bytes,flags,exporter,sampling\n");
+		qout_str(&qr->out, !qr->opts.aggregate ? "first,last,src,dst,sport,dport,proto,packets,bytes,flags,exporter,sampling\n"
+				   : "first,last,src,dst,sport,dport,proto,packets,bytes,flags,exporter,sampling,flows,opackets,obytes\n");
+	else if (qr->opts.format == QUERY_OUT_FMT)
+		recfmt_header(qr->rf, &qr->out);
 	else if (qr->opts.format == QUERY_OUT_TABLE)
 		qout_printf(&qr->out, "%-23s %9s %-5s %21s    %-21s %8s %3s %8s %8s %5s\n",
 			    "Date first seen", "Duration", "Proto", "Src IP Addr:Port", "Dst IP Addr:Port",
@@ -151,71 +232,96 @@ static void ep_str(const struct vaddr *a, uint16_t port, char *buf, size_t size)
 	snprintf(buf, size, addr_is_v4(a) ? "%s:%u" : "[%s]:%u", addr_format(a, ab), port);
 }
 
-static void list_row(struct query_run *qr, const struct flow *f)
+static void list_row(struct query_run *qr, const struct flow *f, uint64_t flows, uint64_t opackets,
+		     uint64_t obytes)
 {
 	struct qout *o = &qr->out;
-	char pb[8];
+	char pb[8], *p;
 
 	qout_room(o);
+	p = o->buf + o->len;
 	switch (qr->opts.format) {
+	case QUERY_OUT_NULL:
+		break;
+	case QUERY_OUT_FMT:
+		recfmt_row(qr->rf, o, f, flows, opackets, obytes);
+		break;
 	case QUERY_OUT_JSON:
-		QOUT_LIT(o, "{\"first\":\"");
-		qout_time(o, f->first_ms, 'T', 1);
-		QOUT_LIT(o, "\",\"last\":\"");
-		qout_time(o, f->last_ms, 'T', 1);
-		QOUT_LIT(o, "\",\"src\":\"");
-		qout_addr(o, &f->src);
-		QOUT_LIT(o, "\",\"dst\":\"");
-		qout_addr(o, &f->dst);
-		QOUT_LIT(o, "\",\"sport\":");
-		qout_u64(o, f->sport);
-		QOUT_LIT(o, ",\"dport\":");
-		qout_u64(o, f->dport);
-		QOUT_LIT(o, ",\"proto\":");
+		p = QP_LIT(p, "{\"first\":\"");
+		p = qp_time(o, p, f->first_ms, 'T', 1, 0);
+		p = QP_LIT(p, "\",\"last\":\"");
+		p = qp_time(o, p, f->last_ms, 'T', 1, 1);
+		p = QP_LIT(p, "\",\"src\":\"");
+		p = qp_addr(p, &f->src);
+		p = QP_LIT(p, "\",\"dst\":\"");
+		p = qp_addr(p, &f->dst);
+		p = QP_LIT(p, "\",\"sport\":");
+		p = qp_u64(p, f->sport);
+		p = QP_LIT(p, ",\"dport\":");
+		p = qp_u64(p, f->dport);
+		p = QP_LIT(p, ",\"proto\":");
 		if (proto_name(f->proto)) {
-			qout_c(o, '"');
-			qout_str(o, proto_name(f->proto));
-			qout_c(o, '"');
+			*p++ = '"';
+			p = qp_proto(p, f->proto);
+			*p++ = '"';
 		} else {
-			qout_u64(o, f->proto);
+			p = qp_u64(p, f->proto);
 		}
-		QOUT_LIT(o, ",\"packets\":");
-		qout_u64(o, f->packets);
-		QOUT_LIT(o, ",\"bytes\":");
-		qout_u64(o, f->bytes);
-		QOUT_LIT(o, ",\"flags\":\"");
-		qout_flags(o, f->tcp_flags);
-		QOUT_LIT(o, "\",\"exporter\":\"");
-		qout_addr(o, &f->exporter);
-		QOUT_LIT(o, "\",\"sampling\":");
-		qout_u64(o, f->sampling);
-		QOUT_LIT(o, "}\n");
+		p = QP_LIT(p, ",\"packets\":");
+		p = qp_u64(p, f->packets);
+		p = QP_LIT(p, ",\"bytes\":");
+		p = qp_u64(p, f->bytes);
+		p = QP_LIT(p, ",\"flags\":\"");
+		p = qp_flags(p, f->tcp_flags);
+		p = QP_LIT(p, "\",\"exporter\":\"");
+		p = qp_addr(p, &f->exporter);
+		p = QP_LIT(p, "\",\"sampling\":");
+		p = qp_u64(p, f->sampling);
+		if (qr->opts.aggregate) {
+			p = QP_LIT(p, ",\"flows\":");
+			p = qp_u64(p, flows);
+			p = QP_LIT(p, ",\"opackets\":");
+			p = qp_u64(p, opackets);
+			p = QP_LIT(p, ",\"obytes\":");
+			p = qp_u64(p, obytes);
+		}
+		p = QP_LIT(p, "}\n");
+		o->len = (size_t)(p - o->buf);
 		break;
 	case QUERY_OUT_CSV:
-		qout_time(o, f->first_ms, 'T', 1);
-		qout_c(o, ',');
-		qout_time(o, f->last_ms, 'T', 1);
-		qout_c(o, ',');
-		qout_addr(o, &f->src);
-		qout_c(o, ',');
-		qout_addr(o, &f->dst);
-		qout_c(o, ',');
-		qout_u64(o, f->sport);
-		qout_c(o, ',');
-		qout_u64(o, f->dport);
-		qout_c(o, ',');
-		qout_str(o, proto_str(f->proto, pb));
-		qout_c(o, ',');
-		qout_u64(o, f->packets);
-		qout_c(o, ',');
-		qout_u64(o, f->bytes);
-		qout_c(o, ',');
-		qout_flags(o, f->tcp_flags);
-		qout_c(o, ',');
-		qout_addr(o, &f->exporter);
-		qout_c(o, ',');
-		qout_u64(o, f->sampling);
-		qout_c(o, '\n');
+		p = qp_time(o, p, f->first_ms, 'T', 1, 0);
+		*p++ = ',';
+		p = qp_time(o, p, f->last_ms, 'T', 1, 1);
+		*p++ = ',';
+		p = qp_addr(p, &f->src);
+		*p++ = ',';
+		p = qp_addr(p, &f->dst);
+		*p++ = ',';
+		p = qp_u64(p, f->sport);
+		*p++ = ',';
+		p = qp_u64(p, f->dport);
+		*p++ = ',';
+		p = qp_proto(p, f->proto);
+		*p++ = ',';
+		p = qp_u64(p, f->packets);
+		*p++ = ',';
+		p = qp_u64(p, f->bytes);
+		*p++ = ',';
+		p = qp_flags(p, f->tcp_flags);
+		*p++ = ',';
+		p = qp_addr(p, &f->exporter);
+		*p++ = ',';
+		p = qp_u64(p, f->sampling);
+		if (qr->opts.aggregate) {
+			*p++ = ',';
+			p = qp_u64(p, flows);
+			*p++ = ',';
+			p = qp_u64(p, opackets);
+			*p++ = ',';
+			p = qp_u64(p, obytes);
+		}
+		*p++ = '\n';
+		o->len = (size_t)(p - o->buf);
 		break;
 	default: {
 		char s[64], d[64], pk[32], by[32], fl[9];
@@ -224,11 +330,17 @@ static void list_row(struct query_run *qr, const struct flow *f)
 		for (int i = 0; i < 8; i++)
 			fl[i] = f->tcp_flags & (0x80 >> i) ? "CEUAPRSF"[i] : '.';
 		fl[8] = '\0';
+		if (qr->opts.plain) {
+			snprintf(pk, sizeof(pk), "%" PRIu64, f->packets);
+			snprintf(by, sizeof(by), "%" PRIu64, f->bytes);
+		} else {
+			qfmt_scaled((double)f->packets, pk);
+			qfmt_scaled((double)f->bytes, by);
+		}
 		qout_time(o, f->first_ms, ' ', 0);
-		qout_printf(o, " %9.3f %-5s %21s -> %-21s %8s %3u %8s %8s %5u\n",
+		qout_printf(o, " %9.3f %-5s %21s -> %-21s %8s %3u %8s %8s %5" PRIu64 "\n",
 			    (double)(f->last_ms - f->first_ms) / 1000.0, proto_str(f->proto, pb), s, d,
-			    fl, f->tos, qfmt_scaled((double)f->packets, pk),
-			    qfmt_scaled((double)f->bytes, by), 1u);
+			    fl, f->tos, pk, by, flows);
 	}
 	}
 	qr->st.rows_printed++;
@@ -260,7 +372,9 @@ static void account(struct query_run *qr, const struct query_cols *c, const uint
 /* Row i of the listed columns of c into f. */
 static void row_from_cols(const struct query_cols *c, size_t i, struct flow *f)
 {
-	memset(f, 0, sizeof(*f));
+	/* Only the fields the table, csv and json rows print: this runs for
+	 * listings alone (generic_rows is false), where nothing else is read;
+	 * the caller zeroes the rest once a batch (no memset per row). */
 	f->first_ms = ((const int64_t *)c->col[FLOW_COL_FIRST])[i];
 	f->last_ms = ((const int64_t *)c->col[FLOW_COL_LAST])[i];
 	f->src = ((const struct vaddr *)c->col[FLOW_COL_SRC])[i];
@@ -270,11 +384,75 @@ static void row_from_cols(const struct query_cols *c, size_t i, struct flow *f)
 	f->dport = ((const uint16_t *)c->col[FLOW_COL_DPORT])[i];
 	f->proto = ((const uint8_t *)c->col[FLOW_COL_PROTO])[i];
 	f->tcp_flags = ((const uint8_t *)c->col[FLOW_COL_TCP_FLAGS])[i];
-	if (c->col[FLOW_COL_TOS])
-		f->tos = ((const uint8_t *)c->col[FLOW_COL_TOS])[i];
+	f->tos = c->col[FLOW_COL_TOS] ? ((const uint8_t *)c->col[FLOW_COL_TOS])[i] : 0;
 	f->packets = ((const uint64_t *)c->col[FLOW_COL_PACKETS])[i];
 	f->bytes = ((const uint64_t *)c->col[FLOW_COL_BYTES])[i];
 	f->sampling = ((const uint32_t *)c->col[FLOW_COL_SAMPLING])[i];
+}
+
+/* Row i of the columns in mask into f (the rest stays zero). */
+static void row_fill(const struct query_cols *c, size_t i, uint64_t mask, struct flow *f)
+{
+	static const size_t off[FLOW_NCOLS] = {
+		offsetof(struct flow, first_ms), offsetof(struct flow, last_ms),
+		offsetof(struct flow, src), offsetof(struct flow, dst), offsetof(struct flow, xsrc),
+		offsetof(struct flow, xdst), offsetof(struct flow, nexthop),
+		offsetof(struct flow, exporter), offsetof(struct flow, packets),
+		offsetof(struct flow, bytes), offsetof(struct flow, sampling),
+		offsetof(struct flow, src_as), offsetof(struct flow, dst_as),
+		offsetof(struct flow, in_if), offsetof(struct flow, out_if),
+		offsetof(struct flow, domain), offsetof(struct flow, sport),
+		offsetof(struct flow, dport), offsetof(struct flow, xsport),
+		offsetof(struct flow, xdport), offsetof(struct flow, proto),
+		offsetof(struct flow, tcp_flags), offsetof(struct flow, tos),
+		offsetof(struct flow, nat_event), offsetof(struct flow, src_mask),
+		offsetof(struct flow, dst_mask), offsetof(struct flow, direction),
+		offsetof(struct flow, version),
+	};
+	memset(f, 0, sizeof(*f));
+	for (int col = 0; col < FLOW_NCOLS; col++) {
+		if (!(mask & (1ULL << col)) || !c->col[col])
+			continue;
+		size_t sz = col <= FLOW_COL_LAST ? 8 : col <= FLOW_COL_EXPORTER ? 16
+			    : col <= FLOW_COL_BYTES ? 8 : col <= FLOW_COL_DOMAIN ? 4
+			    : col <= FLOW_COL_XDPORT ? 2 : 1;
+		memcpy((char *)f + off[col], (const char *)c->col[col] + i * sz, sz);
+	}
+}
+
+/* Keep a row for -O (sorted and printed at the end). */
+static int hold(struct query_run *qr, const struct flow *f)
+{
+	if (qr->nheld == qr->capheld) {
+		size_t nc = qr->capheld ? qr->capheld * 2 : 4096;
+		if (nc > QUERY_SORT_MAX_ROWS)
+			return VIGIL_ELIMIT;
+		struct qrec *n = realloc(qr->held, nc * sizeof(*n));
+		if (!n)
+			return VIGIL_ENOMEM;
+		qr->held = n;
+		qr->capheld = nc;
+	}
+	struct qrec *q = &qr->held[qr->nheld++];
+	q->f = *f;
+	q->flows = 1;
+	q->opackets = q->obytes = 0;
+	return 0;
+}
+
+/* One selected row: listed now, held for -O, or aggregated. */
+static int take(struct query_run *qr, const struct flow *f)
+{
+	int rc;
+	if (qr->fa) {
+		if ((rc = query_flowagg_add(qr->fa, f)) < 0)
+			qr->st.agg_dropped++;
+		return 0;
+	}
+	if (qr->opts.sort != QUERY_SORT_NONE)
+		return hold(qr, f);
+	list_row(qr, f, 1, 0, 0);
+	return 0;
 }
 
 /* One batch of columns; rows (captures) or blk (store) give what a listing
@@ -283,18 +461,28 @@ static int run_batch(struct query_run *qr, struct query_cols *c, const struct fl
 		     struct store_block *blk)
 {
 	size_t n = query_filter_eval(qr->filter, c, qr->sel);
+	bool direct = !qr->fa && qr->opts.sort == QUERY_SORT_NONE;
+	int rc;
 
 	qr->st.batches++;
 	qr->st.rows_seen += c->n;
+	if (qr->opts.max_records) {
+		uint64_t left = qr->opts.max_records - qr->st.rows_matched;
+		if (n >= left) {
+			n = (size_t)left;
+			qr->full = true;
+		}
+	}
 	qr->st.rows_matched += n;
 	if (qr->want_summary)
 		account(qr, c, qr->sel, n);
 	if (qr->opts.nstats) {
 		for (size_t i = 0; i < qr->opts.nstats; i++)
 			query_agg_add(qr->agg[i], c, qr->sel, n);
-		return qr->out.failed ? VIGIL_EIO : 0;
+		return qr->out.failed ? VIGIL_EIO : qr->full ? 1 : 0;
 	}
-	list_header(qr);
+	if (direct)
+		list_header(qr);
 	if (n && !rows) {
 		for (int col = 0; col < FLOW_NCOLS; col++) {
 			if (!(qr->list_columns & (1ULL << col)) || c->col[col])
@@ -306,20 +494,28 @@ static int run_batch(struct query_run *qr, struct query_cols *c, const struct fl
 			}
 		}
 	}
+	struct flow f;
+	memset(&f, 0, sizeof(f));    /* once a batch: row_from_cols sets what it lists */
 	for (size_t j = 0; j < n; j++) {
-		if (qr->opts.limit && qr->st.rows_printed >= qr->opts.limit)
+		if (direct && qr->opts.limit && qr->st.rows_printed >= qr->opts.limit)
 			return 1;
 		if (rows) {
-			list_row(qr, &rows[qr->sel[j]]);
+			rc = take(qr, &rows[qr->sel[j]]);
 		} else {
-			struct flow f;
-			row_from_cols(c, qr->sel[j], &f);
-			list_row(qr, &f);
+			if (qr->generic_rows)
+				row_fill(c, qr->sel[j], qr->list_columns, &f);
+			else
+				row_from_cols(c, qr->sel[j], &f);
+			rc = take(qr, &f);
 		}
+		if (rc < 0)
+			return rc;
 	}
 	if (qr->out.failed)
 		return VIGIL_EIO;
-	return qr->opts.limit && qr->st.rows_printed >= qr->opts.limit ? 1 : 0;
+	if (qr->full)
+		return 1;
+	return direct && qr->opts.limit && qr->st.rows_printed >= qr->opts.limit ? 1 : 0;
 }
 
 int query_run_flows(struct query_run *qr, const struct flow *flows, size_t n)
@@ -367,6 +563,7 @@ static void key_str(const struct query_agg_entry *e, enum query_key k, char *buf
 	case QUERY_KEY_DSTIP:
 	case QUERY_KEY_IP:
 	case QUERY_KEY_EXPORTER:
+	case QUERY_KEY_NHIP:
 		addr_format(&e->key, buf);
 		break;
 	case QUERY_KEY_PROTO:
@@ -380,8 +577,19 @@ static void key_str(const struct query_agg_entry *e, enum query_key k, char *buf
 static const char *key_title(enum query_key k)
 {
 	static const char *t[] = { "Src IP Addr", "Dst IP Addr", "IP Addr", "Src Port", "Dst Port",
-				   "Port", "Protocol", "Src AS", "Dst AS", "Exporter" };
+				   "Port", "Protocol", "Src AS", "Dst AS", "Exporter", "AS",
+				   "Input If", "Output If", "Interface", "Tos", "Next-hop IP" };
 	return t[k];
+}
+
+/* A count as nfdump prints it: scaled ("1.2 M") unless -N. */
+static const char *num_str(uint64_t v, bool plain, char *buf)
+{
+	if (plain || v < 1000000) {
+		snprintf(buf, 32, "%" PRIu64, v);
+		return buf;
+	}
+	return qfmt_scaled((double)v, buf);
 }
 
 static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
@@ -395,6 +603,7 @@ static void write_stat(struct query_run *qr, size_t si)
 	struct query_agg_entry *e = calloc(limit < query_agg_count(a) ? limit : query_agg_count(a) + 1,
 					   sizeof(*e));
 	struct qout *o = &qr->out;
+	bool table = qr->opts.format != QUERY_OUT_CSV && qr->opts.format != QUERY_OUT_JSON;
 
 	if (!e) {
 		o->failed = 1;
@@ -402,30 +611,56 @@ static void write_stat(struct query_run *qr, size_t si)
 	}
 	n = query_agg_top(a, limit, e);
 	query_agg_totals(a, &tf, &tp, &tb);
-	if (qr->opts.format == QUERY_OUT_TABLE) {
+	if (table && !qr->opts.no_header) {
 		qout_printf(o, "Top %zu %s ordered by %s:\n", limit, key_title(k),
 			    query_order_name(qr->opts.stat_order[si]));
-		qout_printf(o, "%-23s %9s %-5s %20s %15s %16s %16s %8s %8s %5s\n", "Date first seen",
-			    "Duration", "Proto", key_title(k), "Flows(%)", "Packets(%)", "Bytes(%)",
-			    "pps", "bps", "bpp");
+		qout_printf(o, "Date first seen                 Duration Proto %17s    Flows(%%)     "
+			       "Packets(%%)       Bytes(%%)         pps      bps   bpp\n", key_title(k));
 	} else if (qr->opts.format == QUERY_OUT_CSV && si == 0) {
 		QOUT_LIT(o, "stat,order,rank,key,first,last,proto,flows,packets,bytes\n");
 	}
 	for (size_t i = 0; i < n; i++) {
 		char ks[ADDR_STRLEN + 8], pb[8], a1[32], a2[32], a3[32], a4[32], a5[32], a6[32];
 		const char *ps = e[i].proto < 0 ? "any" : proto_str((uint8_t)e[i].proto, pb);
-		double dur = (double)(e[i].last_ms - e[i].first_ms) / 1000.0;
 		key_str(&e[i], k, ks, sizeof(ks));
 		qout_room(o);
-		if (qr->opts.format == QUERY_OUT_TABLE) {
+		if (table) {
+			/* nfdump's -s line: the protocol only for -s proto, "any" otherwise */
+			bool pl = qr->opts.plain;
+			char ds[40], tp5[16];
+			const char *tps = "any";
+			int64_t dms = e[i].last_ms - e[i].first_ms;
+			if (k == QUERY_KEY_PROTO) {
+				uint8_t pv = (uint8_t)query_agg_key_u32(&e[i]);
+				const char *nm = proto_name(pv);
+				size_t j = 0;
+				if (pl || !nm)
+					snprintf(tp5, sizeof(tp5), "%u", pv);
+				else
+					for (; nm[j] && j < sizeof(tp5) - 1; j++)
+						tp5[j] = (char)toupper((unsigned char)nm[j]);
+				if (!pl && nm)
+					tp5[j] = '\0';
+				tps = tp5;
+				snprintf(ks, sizeof(ks), "%u", pv);
+			}
+			if (dms < 0)
+				dms = 0;
+			if (pl)
+				snprintf(ds, sizeof(ds), "%.3f", (double)dms / 1000.0);
+			else
+				snprintf(ds, sizeof(ds), "%02lld:%02u:%02u.%03u", (long long)(dms / 3600000),
+					 (unsigned)(dms / 60000 % 60), (unsigned)(dms / 1000 % 60),
+					 (unsigned)(dms % 1000));
+			uint64_t pps = dms > 0 ? (uint64_t)((double)e[i].packets * 1000.0 / (double)dms) : 0;
+			uint64_t bps = dms > 0 ? (uint64_t)((double)e[i].bytes * 8000.0 / (double)dms) : 0;
 			qout_time(o, e[i].first_ms, ' ', 0);
-			qout_printf(o, " %9.3f %-5s %20s %8s(%5.1f) %8s(%5.1f) %8s(%5.1f) %8s %8s %5s\n",
-				    dur, ps, ks, qfmt_scaled((double)e[i].flows, a1), pct(e[i].flows, tf),
-				    qfmt_scaled((double)e[i].packets, a2), pct(e[i].packets, tp),
-				    qfmt_scaled((double)e[i].bytes, a3), pct(e[i].bytes, tb),
-				    qfmt_scaled(dur > 0 ? (double)e[i].packets / dur : 0, a4),
-				    qfmt_scaled(dur > 0 ? 8.0 * (double)e[i].bytes / dur : 0, a5),
-				    e[i].packets ? qfmt_scaled((double)(e[i].bytes / e[i].packets), a6) : "0");
+			qout_printf(o, " %16s %-5s %17s %8s(%4.1f) %8s(%4.1f) %8s(%4.1f) %8s %8s %5s\n",
+				    ds, tps, ks, num_str(e[i].flows, pl, a1), pct(e[i].flows, tf),
+				    num_str(e[i].packets, pl, a2), pct(e[i].packets, tp),
+				    num_str(e[i].bytes, pl, a3), pct(e[i].bytes, tb), num_str(pps, pl, a4),
+				    num_str(bps, pl, a5),
+				    num_str(e[i].packets ? e[i].bytes / e[i].packets : 0, pl, a6));
 			continue;
 		}
 		if (qr->opts.format == QUERY_OUT_JSON) {
@@ -468,7 +703,7 @@ static void write_stat(struct query_run *qr, size_t si)
 		qout_u64(o, e[i].bytes);
 		qout_str(o, js ? "}\n" : "\n");
 	}
-	if (qr->opts.format == QUERY_OUT_TABLE)
+	if (table)
 		qout_c(o, '\n');
 	free(e);
 }
@@ -501,13 +736,81 @@ static void summary(struct query_run *qr)
 			    qfmt_scaled((double)qr->sbytes, a2));
 }
 
+/* -O: the sort key of a record; ascending for times, descending otherwise. */
+static double sort_key(const struct qrec *q, enum query_sort s)
+{
+	const struct flow *f = &q->f;
+	double d = (double)(f->last_ms - f->first_ms);
+	switch (s) {
+	case QUERY_SORT_TSTART: return (double)f->first_ms;
+	case QUERY_SORT_TEND: return (double)f->last_ms;
+	case QUERY_SORT_FLOWS: return -(double)q->flows;
+	case QUERY_SORT_PACKETS: return -(double)(f->packets + q->opackets); /* both ways (as nfdump) */
+	case QUERY_SORT_BYTES: return -(double)(f->bytes + q->obytes);
+	case QUERY_SORT_OPACKETS: return -(double)q->opackets;
+	case QUERY_SORT_OBYTES: return -(double)q->obytes;
+	case QUERY_SORT_PPS: return d > 0 ? -(double)f->packets * 1000.0 / d : 0;
+	case QUERY_SORT_BPS: return d > 0 ? -(double)f->bytes * 8000.0 / d : 0;
+	case QUERY_SORT_BPP: return f->packets ? -(double)f->bytes / (double)f->packets : 0;
+	case QUERY_SORT_DURATION: return -d;
+	default: return 0;
+	}
+}
+
+struct sortent {
+	double key;
+	const struct qrec *q;        /* records lie in one array in arrival order: ties keep it */
+};
+
+static int sortent_cmp(const void *a, const void *b)
+{
+	const struct sortent *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->q < y->q ? -1 : x->q > y->q;
+}
+
+/* The held or aggregated records, sorted if -O, listed up to -n. */
+static int write_records(struct query_run *qr)
+{
+	size_t n = qr->fa ? query_flowagg_count(qr->fa) : qr->nheld;
+	size_t limit = qr->opts.limit && qr->opts.limit < n ? qr->opts.limit : n;
+	struct sortent *v = NULL;
+
+	list_header(qr);
+	if (qr->opts.sort != QUERY_SORT_NONE && n) {
+		v = malloc(n * sizeof(*v));
+		if (!v)
+			return VIGIL_ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			v[i].q = qr->fa ? query_flowagg_rec(qr->fa, i) : &qr->held[i];
+			v[i].key = sort_key(v[i].q, qr->opts.sort);
+		}
+		qsort(v, n, sizeof(*v), sortent_cmp);
+	}
+	for (size_t i = 0; i < limit && !qr->out.failed; i++) {
+		const struct qrec *q = v ? v[i].q : qr->fa ? query_flowagg_rec(qr->fa, i) : &qr->held[i];
+		list_row(qr, &q->f, q->flows, q->opackets, q->obytes);
+	}
+	free(v);
+	return 0;
+}
+
 int query_run_finish(struct query_run *qr)
 {
-	if (!qr->opts.nstats)
+	if (!qr->opts.nstats) {
+		if (qr->fa || qr->opts.sort != QUERY_SORT_NONE) {
+			int rc = write_records(qr);
+			if (rc < 0)
+				return rc;
+		}
 		list_header(qr);
+	}
+	if (!qr->opts.nstats && qr->opts.format == QUERY_OUT_FMT && !qr->st.rows_printed)
+		qout_str(&qr->out, "No matching flows\n"); /* as nfdump */
 	for (size_t i = 0; i < qr->opts.nstats; i++)
 		write_stat(qr, i);
-	if (qr->opts.format == QUERY_OUT_TABLE && qr->opts.summary)
+	if (qr->want_summary)
 		summary(qr);
 	return qout_flush(&qr->out);
 }

@@ -47,6 +47,10 @@ static void rnd_flow(struct flow *f)
 	f->packets = 1 + rnd() % 100;
 	f->bytes = f->packets * (40 + rnd() % 1000);
 	f->src_as = (uint32_t)(rnd() % 7);
+	f->in_if = (uint32_t)(rnd() % 5);
+	f->out_if = (uint32_t)(rnd() % 4);
+	f->tos = (uint8_t)(rnd() % 3 * 8);
+	addr_from_v4(&f->nexthop, 0xc0000201u + (uint32_t)(rnd() % 4));
 	f->dst_as = (uint32_t)(rnd() % 70000);
 	f->sampling = 1;
 }
@@ -88,6 +92,12 @@ static void key_of(const struct flow *f, enum query_key k, int side, struct vadd
 	case QUERY_KEY_PROTO: v = f->proto; break;
 	case QUERY_KEY_SRCAS: v = f->src_as; break;
 	case QUERY_KEY_DSTAS: v = f->dst_as; break;
+	case QUERY_KEY_AS: v = side ? f->dst_as : f->src_as; break;
+	case QUERY_KEY_INIF: v = f->in_if; break;
+	case QUERY_KEY_OUTIF: v = f->out_if; break;
+	case QUERY_KEY_IF: v = side ? f->out_if : f->in_if; break;
+	case QUERY_KEY_TOS: v = f->tos; break;
+	case QUERY_KEY_NHIP: *out = f->nexthop; return;
 	}
 	out->b[12] = (uint8_t)(v >> 24);
 	out->b[13] = (uint8_t)(v >> 16);
@@ -116,11 +126,12 @@ static void test_top_vs_reference(void **state)
 	assert_int_equal(query_filter_compile("not proto icmp", &filt, NULL, 0), 0);
 	nsel = query_filter_eval_flows(filt, flows, NF, sel);
 	assert_true(nsel > NF / 2 && nsel < NF);
-	for (int k = QUERY_KEY_SRCIP; k <= QUERY_KEY_EXPORTER; k++) {
+	for (int k = QUERY_KEY_SRCIP; k <= QUERY_KEY_NHIP; k++) {
 		for (int o = QUERY_ORDER_FLOWS; o <= QUERY_ORDER_BYTES; o++) {
 			struct query_agg *a = query_agg_new((enum query_key)k, (enum query_order)o, 0);
 			size_t nref = 0;
-			int sides = k == QUERY_KEY_IP || k == QUERY_KEY_PORT ? 2 : 1;
+			int sides = k == QUERY_KEY_IP || k == QUERY_KEY_PORT || k == QUERY_KEY_AS ||
+				    k == QUERY_KEY_IF ? 2 : 1;
 			size_t tsize = query_transpose_size(query_agg_columns(a), QUERY_BATCH_ROWS);
 			void *tb = malloc(tsize);
 
