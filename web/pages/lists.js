@@ -1,0 +1,62 @@
+// pages/lists.js - the reports (#/reports, #/report/ID: the documents, mostly
+// mails, incidents came from; shown as text, never as HTML, since anyone can
+// send them) and the blocks (#/blocks[?state=]).
+
+import { h, table, fields, link, utc, bytes, num } from "../dom.js";
+import { get, qs } from "../api.js";
+import { go } from "../nav.js";
+
+const PAGE = 50;
+
+export async function renderReports(main, params, query) {
+	const offset = Math.max(0, parseInt(query.get("offset") || "0", 10) || 0);
+	const data = await get("/reports" + qs({ limit: PAGE, offset }));
+	const items = data.items || [];
+	main.append(h("h1", null, "Reports"), table(null, [
+		{ label: "id", cell: d => link("#/report/" + d.id, "#" + d.id), num: true },
+		{ label: "received (UTC)", cell: d => utc(d.received) },
+		{ label: "from", cell: d => d.sender || "-" },
+		{ label: "subject", cell: d => d.subject || "-" },
+		{ label: "origin", cell: d => d.origin || "-" },
+		{ label: "size", cell: d => bytes(d.size), num: true },
+		{ label: "outcome", cell: d => d.outcome || "-" },
+	], items, "no reports received"),
+	h("nav", { class: "pager", "aria-label": "pages" },
+		h("button", { type: "button", disabled: offset === 0, onclick: () => go("#/reports" + qs({ offset: Math.max(0, offset - PAGE) || "" })) }, "‹ Newer"),
+		h("button", { type: "button", disabled: items.length < PAGE, onclick: () => go("#/reports" + qs({ offset: offset + PAGE })) }, "Older ›")));
+}
+
+export async function renderReport(main, params) {
+	const d = await get("/reports/" + encodeURIComponent(params[0]));
+	main.append(h("h1", null, `Report #${d.id}: `, h("span", { class: "subject" }, d.subject || "(no subject)")),
+		fields(null, [
+			["received", utc(d.received)], ["from", d.sender || "-"], ["message id", d.message_id || "-"],
+			["origin", d.origin || "-"], ["size", bytes(d.size)], ["filed", utc(d.filed)],
+			["outcome", d.outcome || "-"], ["sha256", h("code", null, d.sha256 || "-")],
+		]),
+		h("h2", null, "As received"),
+		d.raw !== undefined ? h("pre", { class: "body raw" }, d.raw)
+			: h("p", null, "Not text; base64 (" + num((d.raw_b64 || "").length) + " characters):", h("pre", { class: "body raw" }, d.raw_b64 || "")));
+}
+
+export async function renderBlocks(main, params, query) {
+	const state = query.get("state") || "";
+	const data = await get("/blocks" + qs({ state }));
+	const sel = h("select", { id: "b-state", name: "state", onchange: ev => go("#/blocks" + qs({ state: ev.target.value })) },
+		["", "pending", "active", "removed", "expired"].map(s => h("option", { value: s, selected: s === state }, s || "any state")));
+	main.append(h("h1", null, "Blocks"),
+		h("form", { class: "filters", onsubmit: ev => ev.preventDefault() },
+			h("div", { class: "field" }, h("label", { for: "b-state" }, "State"), sel)),
+		table(null, [
+			{ label: "id", cell: b => "#" + b.id, num: true },
+			{ label: "incident", cell: b => b.incident ? link("#/incident/" + b.incident, "#" + b.incident) : "-" },
+			{ label: "prefix", cell: b => b.prefix },
+			{ label: "state", cell: b => b.state },
+			{ label: "reason", cell: b => b.reason || "-" },
+			{ label: "by", cell: b => b.actor || "-" },
+			{ label: "created (UTC)", cell: b => utc(b.created) },
+			{ label: "until (UTC)", cell: b => utc(b.until) },
+			{ label: "ended (UTC)", cell: b => utc(b.ended) },
+			{ label: "leaked flows", cell: b => num(b.leak ? b.leak.flows : 0), num: true },
+		], data.items || [], "no blocks"));
+}
