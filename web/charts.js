@@ -8,6 +8,31 @@ import { h, table, utc, bytes, num } from "./dom.js";
 const UTC = ts => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC");
 const COLORS = { bytes: "#1f5fa8", flows: "#c0392b", count: "#2e7d32" };
 
+// Tick labels in UTC, 24 h: "10:30", with the date under the first tick and
+// wherever the day changes; daily charts show dates only.
+function isoOf(s) {
+	return new Date(s * 1000).toISOString();
+}
+
+function timeTicks(u, splits) {
+	return splits.map((s, i) => {
+		if (s === null || s === undefined)
+			return "";
+		const d = isoOf(s), day = d.slice(0, 10), hm = d.slice(11, 16);
+		const newDay = i === 0 || isoOf(splits[i - 1]).slice(0, 10) !== day;
+		return newDay ? hm + "\n" + day : hm;
+	});
+}
+
+function dayTicks(u, splits) {
+	return splits.map((s, i) => {
+		if (s === null || s === undefined)
+			return "";
+		const day = isoOf(s).slice(0, 10);
+		return i === 0 || isoOf(splits[i - 1]).slice(0, 4) !== day.slice(0, 4) ? day : day.slice(5);
+	});
+}
+
 function width(el) {
 	return Math.max(320, Math.min(1100, (el && el.clientWidth) || 900) - 8);
 }
@@ -71,7 +96,7 @@ export function trafficChart(title, series, band) {
 				value: (u, v) => v === null ? "-" : num(v) },
 		],
 		axes: [
-			{ label: "time (UTC)", labelSize: 20 },
+			{ label: "time (UTC)", labelSize: 20, values: timeTicks, space: 60 },
 			{ scale: "bytes", label: "bytes/s", labelSize: 20, size: 70, values: (u, vs) => vs.map(v => bytes(v) + "/s") },
 			{ scale: "flows", side: 1, label: "flows per " + step + " s", labelSize: 20, size: 60, grid: { show: false } },
 		],
@@ -104,7 +129,7 @@ export function dailyChart(title, days, unit = "incidents") {
 				points: { show: !bars } },
 		],
 		axes: [
-			{ label: "day (UTC)", labelSize: 20 },
+			{ label: "day (UTC)", labelSize: 20, values: dayTicks, space: 50 },
 			{ label: unit + " per day", labelSize: 20, size: 60, values: (u, vs) => vs.map(v => Number.isInteger(v) ? String(v) : "") },
 		],
 	};

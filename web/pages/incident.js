@@ -44,7 +44,8 @@ function detail(d) {
 		return "";
 	if (typeof d !== "object")
 		return String(d);
-	return Object.entries(d).map(([k, v]) => k + ": " + (typeof v === "object" ? JSON.stringify(v) : v)).join("; ");
+	return Object.entries(d).filter(([, v]) => v !== "" && v !== null)
+		.map(([k, v]) => k + ": " + (typeof v === "object" ? JSON.stringify(v) : v)).join("; ");
 }
 
 function reproducing(inc) {

@@ -1,0 +1,126 @@
+#!/bin/sh
+# run.sh VIGIL [OUTDIR] - the web desk in a real browser. Makes a desk from
+# the bundled demo (samples/demo.pcap through `vigil collect` and `vigil
+# detect`, events into the desk with `vigil incident ingest`, each incident
+# given its site by `vigil whois`: northgate, riverside and northgate-nat),
+# one incident whose subject is markup, and two users with `vigil web user
+# add` (an analyst and riverside's contact); starts `vigil web` on a free
+# loopback port and drives it with headless Chromium (desk.cjs, through
+# playwright-core). Screenshots of every page go to OUTDIR (default
+# ./web-browser-out). Exit 77 (skip) only when node or chromium is absent.
+set -eu
+VIGIL=${1:-${VIGIL:-}}
+[ -n "$VIGIL" ] && [ -x "$VIGIL" ] || { echo "usage: run.sh VIGIL [OUTDIR]" >&2; exit 2; }
+VIGIL=$(cd "$(dirname "$VIGIL")" && pwd)/$(basename "$VIGIL")
+here=$(cd "$(dirname "$0")" && pwd)
+src=${VIGIL_SOURCE_DIR:-$(cd "$here/../../.." && pwd)}
+out=${2:-$PWD/web-browser-out}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+
+command -v node >/dev/null 2>&1 || { echo "SKIP: node is not installed (apt-get install nodejs npm)"; exit 77; }
+[ -x "$CHROMIUM" ] || { echo "SKIP: no chromium at $CHROMIUM (apt-get install chromium)"; exit 77; }
+
+# playwright-core: the source tree's node_modules when there is one, else
+# `npm ci` from the committed lock file into the output folder (not the tree).
+pw="$src/node_modules/playwright-core"
+if [ ! -f "$pw/package.json" ]; then
+	mods="$out/node"
+	pw="$mods/node_modules/playwright-core"
+	if [ ! -f "$pw/package.json" ]; then
+		mkdir -p "$mods"
+		cp "$src/package.json" "$src/package-lock.json" "$mods/"
+		echo "installing playwright-core with npm ci into $mods"
+		(cd "$mods" && npm ci --no-audit --no-fund --loglevel=error) || { echo "FAIL: npm ci" >&2; exit 1; }
+	fi
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigil-web-browser.XXXXXX")
+pid=""
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+fail() { echo "FAIL: $*" >&2; [ -f "$tmp/web.log" ] && sed 's/^/  web: /' "$tmp/web.log" >&2; exit 1; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$tmp/vigil.conf" <<CONF
+[store]
+dir = $tmp/flows
+[detect]
+network = 10.10.0.0/16
+window = 30m
+scan_horizontal = 200
+scan_vertical = 200
+dos_pps = 300
+amp_min_bytes = 1000000
+[intel]
+list = $src/samples/lists/feodo-demo.csv
+list = $src/samples/lists/et-block-demo.txt
+[whois]
+sites = $src/samples/sites.conf
+[desk]
+url = sqlite:$tmp/desk.sqlite
+[web]
+listen = 127.0.0.1:$port
+root = $src/web
+CONF
+conf="$tmp/vigil.conf"
+
+"$VIGIL" collect -c "$conf" -r "$src/samples/demo.pcap" >"$tmp/collect.log" 2>&1 || fail "vigil collect: $(cat "$tmp/collect.log")"
+"$VIGIL" detect -c "$conf" -R "$tmp/flows" >"$tmp/events.jsonl" 2>"$tmp/detect.log" || fail "vigil detect: $(cat "$tmp/detect.log")"
+"$VIGIL" incident ingest "$tmp/events.jsonl" -c "$conf" || fail "vigil incident ingest"
+"$VIGIL" incident list -c "$conf" -o json >"$tmp/list.json"
+# every incident gets the site the constituency table gives its host
+python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    i = json.loads(l); print(i["id"], i["host"])' "$tmp/list.json" >"$tmp/hosts"
+while read -r id host; do
+	site=$("$VIGIL" whois -c "$conf" -o json "$host" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("site",""))')
+	[ -n "$site" ] && "$VIGIL" incident set "$id" "site=$site" -c "$conf" --actor vigil >/dev/null
+done <"$tmp/hosts"
+# a report's subject is written by outsiders: markup must stay text
+"$VIGIL" incident new -c "$conf" --kind report --host 10.10.4.50 --site riverside \
+	--subject '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> complaint' >"$tmp/xss.out" ||
+	fail "vigil incident new"
+"$VIGIL" incident list -c "$conf" -o json >"$tmp/list.json"
+ids=$(python3 - "$tmp/list.json" <<'PY'
+import json, sys
+incs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def first(f):
+    return next(i["id"] for i in sorted(incs, key=lambda i: i["id"]) if f(i))
+cc = first(lambda i: i["kind"] == "cc" and i["site"] == "northgate")
+own = first(lambda i: i["site"] == "riverside" and i["kind"] != "report")
+xss = first(lambda i: "<script>" in i["subject"])
+print(cc, own, xss)
+PY
+) || fail "no sample incidents: $(cat "$tmp/list.json")"
+set -- $ids
+CC_ID=$1 OWN_ID=$2 XSS_ID=$3
+
+PASSWORD="correct horse battery staple"
+printf '%s\n' "$PASSWORD" >"$tmp/pw"
+"$VIGIL" web user add ana --role analyst --password-file "$tmp/pw" -c "$conf" || fail "vigil web user add ana"
+"$VIGIL" web user add sam --role site --site riverside --password-file "$tmp/pw" -c "$conf" || fail "vigil web user add sam"
+
+"$VIGIL" web -c "$conf" >"$tmp/web.log" 2>&1 &
+pid=$!
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/me" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && fail "vigil web did not answer on 127.0.0.1:$port in 10 s"
+	kill -0 "$pid" 2>/dev/null || { pid=""; fail "vigil web exited"; }
+	sleep 0.1
+done
+
+mkdir -p "$out"
+rm -f "$out"/*.png
+echo "vigil web on 127.0.0.1:$port; incidents: cc #$CC_ID (northgate), riverside #$OWN_ID, markup #$XSS_ID"
+BASE="http://127.0.0.1:$port" OUT="$out" CHROMIUM="$CHROMIUM" PLAYWRIGHT="$pw" \
+	ANALYST=ana SITEUSER=sam SITE=riverside PASSWORD="$PASSWORD" \
+	OTHER_ID="$CC_ID" OWN_ID="$OWN_ID" CC_ID="$CC_ID" XSS_ID="$XSS_ID" \
+	node "$here/desk.cjs" || fail "browser checks failed (screenshots in $out)"
+echo "screenshots in $out"
