@@ -12,9 +12,10 @@ import { rangeForm, parseTime } from "./range.js";
 function whoisTable(w) {
 	if (!w)
 		return note("No whois data for this address.");
-	const val = v => v === null || v === undefined ? "-"
-		: Array.isArray(v) ? v.map(x => typeof x === "object" ? JSON.stringify(x) : String(x)).join(", ")
-			: typeof v === "object" ? JSON.stringify(v) : String(v);
+	const val = v => v === null || v === undefined || v === "" ? "-"
+		: Array.isArray(v) ? (v.length ? v.map(x => typeof x === "object" ? JSON.stringify(x) : String(x)).join(", ") : "-")
+			: typeof v === "object" ? Object.entries(v).map(([k, x]) => h("div", null, k + ": " + (typeof x === "object" ? JSON.stringify(x) : x)))
+				: typeof v === "boolean" ? (v ? "yes" : "no") : String(v);
 	return fields("whois", Object.entries(w).map(([k, v]) => [k, val(v)]));
 }
 
@@ -35,8 +36,8 @@ export async function render(main, params, query) {
 	if (!Number.isFinite(from) && !Number.isFinite(to) && incs.length) {
 		const f = Date.parse(incs[0].first_seen), l = Date.parse(incs[0].last_seen);
 		if (Number.isFinite(f) && Number.isFinite(l)) {
-			from = f - 3600e3;
-			to = l + 3600e3;
+			from = Math.floor((f - 3600e3) / 60e3) * 60e3;
+			to = Math.ceil((l + 3600e3) / 60e3) * 60e3;
 		}
 	}
 	const range = Number.isFinite(from) && Number.isFinite(to) ? { from, to } : {};
