@@ -112,17 +112,28 @@ export function trafficChart(title, series, band) {
 	return figure(title, holder, tbl);
 }
 
-// Counts by day: days = [[day_ms, count], ...], drawn as bars.
-export function dailyChart(title, days, unit = "incidents") {
-	days = days || [];
-	if (!days.length)
+// Counts by day: days = [[day_ms, count], ...] (days without any may be left
+// out), drawn as bars over range [from_ms, to_ms] with every day in it shown.
+export function dailyChart(title, days, range, unit = "incidents") {
+	const DAY = 86400e3;
+	const counts = new Map((days || []).map(d => [Math.floor(d[0] / DAY) * DAY, d[1]]));
+	let lo = range && Number.isFinite(range[0]) ? range[0] : Math.min(...counts.keys());
+	let hi = range && Number.isFinite(range[1]) ? range[1] : Math.max(...counts.keys()) + DAY;
+	if (!counts.size || !Number.isFinite(lo) || !Number.isFinite(hi))
 		return figure(title, h("p", { class: "msg status", role: "status" }, "No " + unit + " in this range."));
+	lo = Math.floor(lo / DAY) * DAY;
+	const all = [];
+	for (let t = lo; t < hi && all.length < 400; t += DAY)
+		all.push([t, counts.get(t) || 0]);
 	const holder = h("div", { class: "plot", role: "img", "aria-label": title + ": " + unit + " per day, UTC days" });
 	const bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.7, 40] }) : undefined;
 	const opts = {
 		height: 240,
 		tzDate: UTC,
-		scales: { x: { time: true }, y: { range: (u, mn, mx) => [0, Math.max(1, mx)] } },
+		scales: {
+			x: { time: true, range: () => [lo / 1000 - 43200, all[all.length - 1][0] / 1000 + 86400 + 21600] },
+			y: { range: (u, mn, mx) => [0, Math.max(1, mx)] },
+		},
 		series: [
 			{ label: "day (UTC)", value: (u, v) => v === null ? "-" : utc(v * 1000).slice(0, 10) },
 			{ label: unit + " per day", stroke: COLORS.count, fill: "rgba(46, 125, 50, 0.35)", width: 1, paths: bars,
@@ -133,10 +144,10 @@ export function dailyChart(title, days, unit = "incidents") {
 			{ label: unit + " per day", labelSize: 20, size: 60, values: (u, vs) => vs.map(v => Number.isInteger(v) ? String(v) : "") },
 		],
 	};
-	mount(holder, opts, [days.map(d => d[0] / 1000), days.map(d => d[1])]);
+	mount(holder, opts, [all.map(d => d[0] / 1000 + 43200), all.map(d => d[1])]);
 	const tbl = table(null, [
 		{ label: "day (UTC)", cell: d => utc(d[0]).slice(0, 10) },
 		{ label: unit, cell: d => num(d[1]), num: true },
-	], days.filter(d => d[1] > 0));
+	], all.filter(d => d[1] > 0));
 	return figure(title, holder, tbl);
 }

@@ -31,7 +31,7 @@ export async function renderReport(main, params) {
 	main.append(h("h1", null, `Report #${d.id}: `, h("span", { class: "subject" }, d.subject || "(no subject)")),
 		fields(null, [
 			["received", utc(d.received)], ["from", d.sender || "-"], ["message id", d.message_id || "-"],
-			["origin", d.origin || "-"], ["size", bytes(d.size)], ["filed", utc(d.filed)],
+			["origin", d.origin || "-"], ["size", bytes(d.size)], ["filed", d.filed === true ? "yes" : d.filed === false ? "no" : utc(d.filed)],
 			["outcome", d.outcome || "-"], ["sha256", h("code", null, d.sha256 || "-")],
 		]),
 		h("h2", null, "As received"),

@@ -1,7 +1,7 @@
 // pages/site.js - a member site (#/site/NAME[?from=&to=]): its contacts, its
 // incidents over time, its top talkers from the flow store and its hosts on
 // threat lists (open cc/blocklist incidents); and the list of sites (#/sites).
-// Without a range the page shows the 30 days up to the site's newest incident.
+// Without a range the page shows the server's default, the last 30 days.
 
 import { h, table, fields, link, bytes, num, note } from "../dom.js";
 import { get, qs, seg } from "../api.js";
@@ -33,20 +33,15 @@ export async function render(main, params, query) {
 	const name = params[0];
 	let from = parseTime(query.get("from")), to = parseTime(query.get("to"));
 	const recent = await get("/incidents" + qs({ site: name, limit: 10, sort: "-last_seen" }));
-	if (!Number.isFinite(from) || !Number.isFinite(to)) {
-		const newest = recent.items && recent.items[0] ? Date.parse(recent.items[0].last_seen) : NaN;
-		if (Number.isFinite(newest)) {
-			to = Math.ceil((newest + 1) / DAY) * DAY;
-			from = to - 30 * DAY;
-		}
-	}
+	// without a range the server takes the last 30 days; the form says which
 	const range = Number.isFinite(from) && Number.isFinite(to) ? { from, to } : {};
+	const shown = range.from ? [range.from, range.to] : [Math.floor((Date.now() - 30 * DAY) / DAY) * DAY + DAY, Math.ceil(Date.now() / DAY) * DAY];
 	const site = await get("/sites/" + seg(name) + qs(range));
 	main.append(h("h1", null, "Site " + site.site),
-		rangeForm("#/site/" + seg(name), range.from, range.to),
+		rangeForm("#/site/" + seg(name), shown[0], shown[1]),
 		h("section", { "aria-labelledby": "sc" }, h("h2", { id: "sc" }, "Contacts"), contacts(site.contacts)),
 		h("section", { "aria-labelledby": "sd" }, h("h2", { id: "sd" }, "Incidents over time"),
-			dailyChart("New incidents of " + site.site + " per day (UTC)", site.incidents_by_day)),
+			dailyChart("New incidents of " + site.site + " per day (UTC)", site.incidents_by_day, shown)),
 		h("section", { "aria-labelledby": "st" }, h("h2", { id: "st" }, "Top talkers"),
 			table("hosts of the site by bytes", [
 				{ label: "host", cell: r => /^[0-9a-f.:]+$/i.test(r.key) ? link("#/host/" + seg(r.key), r.key) : String(r.key) },

@@ -83,7 +83,7 @@ while read -r id host; do
 	[ -n "$site" ] && "$VIGIL" incident set "$id" "site=$site" -c "$conf" --actor vigil >/dev/null
 done <"$tmp/hosts"
 # a report's subject is written by outsiders: markup must stay text
-"$VIGIL" incident new -c "$conf" --kind report --host 10.10.4.50 --site riverside \
+"$VIGIL" incident new -c "$conf" --kind report --host 10.10.9.50 --site northgate-nat \
 	--subject '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> complaint' >"$tmp/xss.out" ||
 	fail "vigil incident new"
 "$VIGIL" incident list -c "$conf" -o json >"$tmp/list.json"
