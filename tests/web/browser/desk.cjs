@@ -181,8 +181,20 @@ async function analyst(browser) {
 	await shot(page, "site");
 
 	check("reports page", (await go(page, "#/reports")) === "Reports");
+	const subjects = await page.$$eval("#main table tbody tr td:nth-child(4)", tds => tds.map(t => t.textContent));
+	check("reports list the received mails", subjects.length >= 2, subjects.join(" | "));
+	check("a mail's subject with <script> is shown as text and does not run",
+		subjects.some(s => s.startsWith("<script>window.__pwned=3</script>Port scanning from <b>your</b>")) &&
+		await page.evaluate(() => window.__pwned === undefined && !document.querySelector("#main script, #main b")), subjects.join(" | "));
 	await shot(page, "reports");
+	await page.click("#main table tbody tr:last-child a[href^='#/report/']");
+	check("report page opens", (await h1(page)).startsWith("Report #"));
+	const raw = await page.textContent("#main pre.raw");
+	check("report shows the mail as received, as text", raw.includes("Subject:") && raw.includes("445/tcp"), raw.slice(0, 200));
+	await shot(page, "report");
 	check("blocks page", (await go(page, "#/blocks")) === "Blocks");
+	const blocks = await page.$$eval("#main table tbody tr td:nth-child(3)", tds => tds.map(t => t.textContent));
+	check("blocks list the active block", blocks.includes("10.10.4.44/32"), blocks.join(","));
 	await shot(page, "blocks");
 	check("an unknown page says not found", (await go(page, "#/nothing/here")) === "Not found");
 

@@ -3,7 +3,7 @@
 # the bundled demo (samples/demo.pcap through `vigil collect` and `vigil
 # detect`, events into the desk with `vigil incident ingest`, each incident
 # given its site by `vigil whois`: northgate, riverside and northgate-nat),
-# one incident whose subject is markup, and two users with `vigil web user
+# one incident and one abuse mail whose subjects are markup, a block, and two users with `vigil web user
 # add` (an analyst and riverside's contact); starts `vigil web` on a free
 # loopback port and drives it with headless Chromium (desk.cjs, through
 # playwright-core). Screenshots of every page go to OUTDIR (default
@@ -86,6 +86,13 @@ done <"$tmp/hosts"
 "$VIGIL" incident new -c "$conf" --kind report --host 10.10.9.50 --site northgate-nat \
 	--subject '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> complaint' >"$tmp/xss.out" ||
 	fail "vigil incident new"
+# two abuse mails into the desk (they join the scan incident): the bundled
+# complaint, and the same with markup in its subject, as outsiders may send
+sed -e 's|^Subject: .*|Subject: <script>window.__pwned=3</script>Port scanning from <b>your</b> network|' \
+	-e 's|^Message-Id: .*|Message-Id: <markup-test@noc.other-campus.example>|' \
+	"$src/samples/mail/scan-complaint.eml" >"$tmp/markup.eml"
+"$VIGIL" report ingest -c "$conf" --sites "$src/samples/sites.conf" "$src/samples/mail/scan-complaint.eml" \
+	"$tmp/markup.eml" >"$tmp/report.log" 2>&1 || fail "vigil report ingest: $(cat "$tmp/report.log")"
 "$VIGIL" incident list -c "$conf" -o json >"$tmp/list.json"
 ids=$(python3 - "$tmp/list.json" <<'PY'
 import json, sys
@@ -93,13 +100,15 @@ incs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def first(f):
     return next(i["id"] for i in sorted(incs, key=lambda i: i["id"]) if f(i))
 cc = first(lambda i: i["kind"] == "cc" and i["site"] == "northgate")
-own = first(lambda i: i["site"] == "riverside" and i["kind"] != "report")
+own = first(lambda i: i["site"] == "riverside" and i["kind"] == "blocklist")
 xss = first(lambda i: "<script>" in i["subject"])
 print(cc, own, xss)
 PY
 ) || fail "no sample incidents: $(cat "$tmp/list.json")"
 set -- $ids
 CC_ID=$1 OWN_ID=$2 XSS_ID=$3
+"$VIGIL" block add 10.10.4.44 --incident "$OWN_ID" --until 7d --reason "fetches from a listed host" \
+	-c "$conf" >"$tmp/block.log" 2>&1 || fail "vigil block add: $(cat "$tmp/block.log")"
 
 PASSWORD="correct horse battery staple"
 printf '%s\n' "$PASSWORD" >"$tmp/pw"
