@@ -74,14 +74,21 @@ conf="$tmp/vigil.conf"
 "$VIGIL" detect -c "$conf" -R "$tmp/flows" >"$tmp/events.jsonl" 2>"$tmp/detect.log" || fail "vigil detect: $(cat "$tmp/detect.log")"
 "$VIGIL" incident ingest "$tmp/events.jsonl" -c "$conf" || fail "vigil incident ingest"
 "$VIGIL" incident list -c "$conf" -o json >"$tmp/list.json"
-# every incident gets the site the constituency table gives its host
+# every incident gets the site the constituency table gives its host (one
+# `vigil whois` for all the hosts, one JSON object a line, in order)
 python3 -c 'import json, sys
 for l in open(sys.argv[1]):
     i = json.loads(l); print(i["id"], i["host"])' "$tmp/list.json" >"$tmp/hosts"
-while read -r id host; do
-	site=$("$VIGIL" whois -c "$conf" -o json "$host" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("site",""))')
-	[ -n "$site" ] && "$VIGIL" incident set "$id" "site=$site" -c "$conf" --actor vigil >/dev/null
-done <"$tmp/hosts"
+# shellcheck disable=SC2046
+"$VIGIL" whois -c "$conf" -o json $(cut -d' ' -f2 "$tmp/hosts") >"$tmp/whois.json" || fail "vigil whois"
+python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    print(json.loads(l).get("site") or "-")' "$tmp/whois.json" | paste -d' ' "$tmp/hosts" - >"$tmp/sites"
+while read -r id host site; do
+	if [ "$site" != "-" ]; then
+		"$VIGIL" incident set "$id" "site=$site" -c "$conf" --actor vigil >/dev/null || fail "vigil incident set $id site=$site"
+	fi
+done <"$tmp/sites"
 # a report's subject is written by outsiders: markup must stay text
 "$VIGIL" incident new -c "$conf" --kind report --host 10.10.9.50 --site northgate-nat \
 	--subject '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> complaint' >"$tmp/xss.out" ||
