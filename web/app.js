@@ -1,5 +1,5 @@
 // app.js - the web desk's page: hash routing (#/incidents, #/incident/12,
-// #/host/ADDR, #/site/NAME, #/sites, #/reports, #/report/ID, #/blocks,
+// #/host/ADDR, #/site/NAME, #/sites, #/reports, #/report/ID, #/blocks, #/notices,
 // #/login), the header with who is logged in, and one place that shows
 // errors: a 404 from the API is "Not found" (a site contact asking for
 // another site's incident sees exactly that), a 401 goes to the login.
@@ -24,6 +24,7 @@ const ROUTES = [
 	{ re: /^\/reports$/, title: "Reports", fn: lists.renderReports, nav: "reports" },
 	{ re: /^\/report\/([^/]+)$/, title: "Report", fn: lists.renderReport, nav: "reports" },
 	{ re: /^\/blocks$/, title: "Blocks", fn: lists.renderBlocks, nav: "blocks" },
+	{ re: /^\/notices$/, title: "Notices", fn: lists.renderNotices, nav: "notices" },
 ];
 
 const main = document.getElementById("main");

@@ -70,6 +70,10 @@ function workflow(inc, msg) {
 			flash(what);
 			reload();
 		} catch (e) {
+			if (e.status === 401) {
+				location.hash = "#/login?next=" + encodeURIComponent(location.hash);
+				return;
+			}
 			msg.append(note(e.message, "error"));
 		}
 	};
@@ -90,11 +94,19 @@ function workflow(inc, msg) {
 	} },
 		h("label", { for: "wf-note" }, "Note (internal, for the team)"), text,
 		h("button", { type: "submit" }, "Add note"));
+	const other = h("input", { id: "wf-link", name: "other", type: "number", min: 1, required: true, inputmode: "numeric" });
+	const linkForm = h("form", { class: "link-form", onsubmit: ev => {
+		ev.preventDefault();
+		const m = parseInt(other.value, 10);
+		if (m > 0)
+			run("Linked with incident #" + m + ".", () => post(`/incidents/${inc.id}/link`, { other: m }));
+	} },
+		h("label", { for: "wf-link" }, "Link with incident #"), other, h("button", { type: "submit" }, "Link"));
 	return h("section", { "aria-labelledby": "wf", class: "workflow" },
 		h("h2", { id: "wf" }, "Workflow"),
 		h("div", { class: "field" }, h("label", { for: "wf-why" }, "Reason for a state change"), why),
 		h("div", { class: "buttons", role: "group", "aria-label": "workflow actions" }, buttons),
-		noteForm);
+		noteForm, linkForm);
 }
 
 function topTable(caption, data) {

@@ -1,6 +1,7 @@
 // pages/lists.js - the reports (#/reports, #/report/ID: the documents, mostly
 // mails, incidents came from; shown as text, never as HTML, since anyone can
-// send them) and the blocks (#/blocks[?state=]).
+// send them), the blocks (#/blocks[?state=]) and the notifications to sites
+// (#/notices[?state=]).
 
 import { h, table, fields, link, utc, bytes, num } from "../dom.js";
 import { get, qs } from "../api.js";
@@ -59,4 +60,29 @@ export async function renderBlocks(main, params, query) {
 			{ label: "ended (UTC)", cell: b => utc(b.ended) },
 			{ label: "leaked flows", cell: b => num(b.leak ? b.leak.flows : 0), num: true },
 		], data.items || [], "no blocks"));
+}
+
+export async function renderNotices(main, params, query) {
+	const state = query.get("state") || "";
+	const data = await get("/notices" + qs({ state }));
+	const sel = h("select", { id: "n-state", name: "state", onchange: ev => go("#/notices" + qs({ state: ev.target.value })) },
+		["", "queued", "sent", "failed"].map(s => h("option", { value: s, selected: s === state }, s || "any state")));
+	const list = v => Array.isArray(v) ? v : v === undefined || v === null || v === "" ? [] : [v];
+	main.append(h("h1", null, "Notices"),
+		h("p", null, "Mail to the sites about their incidents, as the outbox holds it."),
+		h("form", { class: "filters", onsubmit: ev => ev.preventDefault() },
+			h("div", { class: "field" }, h("label", { for: "n-state" }, "State"), sel)),
+		table(null, [
+			{ label: "id", cell: n => "#" + n.id, num: true },
+			{ label: "created (UTC)", cell: n => utc(n.created) },
+			{ label: "state", cell: n => n.state },
+			{ label: "kind", cell: n => n.kind || "-" },
+			{ label: "to", cell: n => list(n.recipients).join(", ") || "-" },
+			{ label: "subject", cell: n => n.subject || "-" },
+			{ label: "incidents", cell: n => list(n.incidents).map(i => [link("#/incident/" + i, "#" + i), " "]) },
+			{ label: "tries", cell: n => num(n.tries), num: true },
+			{ label: "next try (UTC)", cell: n => utc(n.next_try) },
+			{ label: "sent (UTC)", cell: n => utc(n.sent_at) },
+			{ label: "last error", cell: n => n.last_error || "-" },
+		], data.items || [], "no notices"));
 }

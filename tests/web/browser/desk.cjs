@@ -5,10 +5,11 @@
 //   OUT             folder for the screenshots (one per page)
 //   CHROMIUM        the browser binary
 //   PLAYWRIGHT      the playwright-core module folder
-//   ANALYST, SITEUSER, PASSWORD   the users made with `vigil web user add`
+//   ANALYST, SITEUSER, READONLY, PASSWORD   the users made with `vigil web user add`
 //   SITE            the site user's site; OTHER_ID an incident of another site;
 //   OWN_ID          an incident of its own site; CC_ID the incident the analyst works;
-//   XSS_ID          an incident whose subject is markup from outside.
+//   XSS_ID          an incident whose subject is markup from outside;
+//   LINK_ID         an incident of the same site as CC_ID, to link with it.
 // Prints one line a check and "N passed, N failed"; exits non-zero on any failure.
 
 const path = require("path");
@@ -22,6 +23,7 @@ const env = k => {
 const BASE = env("BASE"), OUT = env("OUT"), PASSWORD = env("PASSWORD");
 const ANALYST = env("ANALYST"), SITEUSER = env("SITEUSER"), SITE = env("SITE");
 const OTHER_ID = env("OTHER_ID"), OWN_ID = env("OWN_ID"), CC_ID = env("CC_ID"), XSS_ID = env("XSS_ID");
+const READONLY = env("READONLY"), LINK_ID = env("LINK_ID");
 
 let passed = 0, failed = 0;
 function check(name, ok, detail) {
@@ -132,6 +134,11 @@ async function analyst(browser) {
 	check("audit trail shows the state change", mine.some(r => r.join(" ").includes("open")), JSON.stringify(mine));
 	const notes = await page.textContent("section[aria-labelledby=co]");
 	check("note is listed under correspondence", notes.includes("called the site's security contact"));
+	await page.getByLabel("Link with incident #").fill(LINK_ID);
+	await page.getByRole("button", { name: "Link", exact: true }).click();
+	await page.waitForFunction(() => /Linked with incident/.test(document.querySelector("#main").textContent));
+	const linked = await page.$eval("#main table.fields", t => [...t.rows].find(r => r.cells[0].textContent === "linked").cells[1].textContent);
+	check("link with another incident shows under linked", linked.includes("#" + LINK_ID), linked);
 	const cmd = await page.$$eval("#main .command code", cs => cs.map(c => c.textContent));
 	check("reproducing vigil flows query is shown", cmd.some(c => c.startsWith("vigil flows")), cmd.join(" | "));
 	await page.waitForSelector("section[aria-labelledby=tl] .uplot, section[aria-labelledby=tl] .msg", { timeout: 15000 });
@@ -196,6 +203,8 @@ async function analyst(browser) {
 	const blocks = await page.$$eval("#main table tbody tr td:nth-child(3)", tds => tds.map(t => t.textContent));
 	check("blocks list the active block", blocks.includes("10.10.4.44/32"), blocks.join(","));
 	await shot(page, "blocks");
+	check("notices page", (await go(page, "#/notices")) === "Notices");
+	await shot(page, "notices");
 	check("an unknown page says not found", (await go(page, "#/nothing/here")) === "Not found");
 
 	check("no script errors in the analyst's pages", errors.length === 0, errors.join(" | "));
@@ -228,6 +237,21 @@ async function siteContact(browser) {
 	await ctx.close();
 }
 
+async function readOnly(browser) {
+	const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+	const page = await ctx.newPage();
+	check("read-only user logs in", (await login(page, READONLY)) === "Incidents");
+	check("...opens an incident", (await go(page, `#/incident/${CC_ID}`)).startsWith(`Incident #${CC_ID}`));
+	check("...is told it cannot change it and gets no workflow buttons",
+		(await page.textContent("section[aria-labelledby=wf]")).includes("read-only") &&
+		!(await page.$("button[data-action=take], button[data-state]")));
+	const csrf = await page.evaluate(async () => (await (await fetch("/api/v1/me")).json()).csrf);
+	const r = await pageFetch(page, "POST", `/api/v1/incidents/${CC_ID}/take`,
+		{ "Content-Type": "application/json", "X-CSRF-Token": csrf }, "{}");
+	check("...and a POST with its CSRF token is still refused with 403", r.status === 403, r.status + " " + r.body);
+	await ctx.close();
+}
+
 (async () => {
 	const browser = await chromium.launch({
 		executablePath: env("CHROMIUM"), headless: true,
@@ -236,6 +260,7 @@ async function siteContact(browser) {
 	try {
 		await analyst(browser);
 		await siteContact(browser);
+		await readOnly(browser);
 	} catch (e) {
 		check("browser run finished", false, e.stack || e.message);
 	} finally {

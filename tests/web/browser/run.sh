@@ -3,8 +3,8 @@
 # the bundled demo (samples/demo.pcap through `vigil collect` and `vigil
 # detect`, events into the desk with `vigil incident ingest`, each incident
 # given its site by `vigil whois`: northgate, riverside and northgate-nat),
-# one incident and one abuse mail whose subjects are markup, a block, and two users with `vigil web user
-# add` (an analyst and riverside's contact); starts `vigil web` on a free
+# one incident and one abuse mail whose subjects are markup, a block, and users made with `vigil web user
+# add` (an analyst, riverside's contact, a read-only user); starts `vigil web` on a free
 # loopback port and drives it with headless Chromium (desk.cjs, through
 # playwright-core). Screenshots of every page go to OUTDIR (default
 # ./web-browser-out). Exit 77 (skip) only when node or chromium is absent.
@@ -109,11 +109,12 @@ def first(f):
 cc = first(lambda i: i["kind"] == "cc" and i["site"] == "northgate")
 own = first(lambda i: i["site"] == "riverside" and i["kind"] == "blocklist")
 xss = first(lambda i: "<script>" in i["subject"])
-print(cc, own, xss)
+other = first(lambda i: i["site"] == "northgate" and i["id"] != cc)
+print(cc, own, xss, other)
 PY
 ) || fail "no sample incidents: $(cat "$tmp/list.json")"
 set -- $ids
-CC_ID=$1 OWN_ID=$2 XSS_ID=$3
+CC_ID=$1 OWN_ID=$2 XSS_ID=$3 LINK_ID=$4
 "$VIGIL" block add 10.10.4.44 --incident "$OWN_ID" --until 7d --reason "fetches from a listed host" \
 	-c "$conf" >"$tmp/block.log" 2>&1 || fail "vigil block add: $(cat "$tmp/block.log")"
 
@@ -121,6 +122,7 @@ PASSWORD="correct horse battery staple"
 printf '%s\n' "$PASSWORD" >"$tmp/pw"
 "$VIGIL" web user add ana --role analyst --password-file "$tmp/pw" -c "$conf" || fail "vigil web user add ana"
 "$VIGIL" web user add sam --role site --site riverside --password-file "$tmp/pw" -c "$conf" || fail "vigil web user add sam"
+"$VIGIL" web user add rita --role readonly --password-file "$tmp/pw" -c "$conf" || fail "vigil web user add rita"
 
 "$VIGIL" web -c "$conf" >"$tmp/web.log" 2>&1 &
 pid=$!
@@ -136,7 +138,7 @@ mkdir -p "$out"
 rm -f "$out"/*.png
 echo "vigil web on 127.0.0.1:$port; incidents: cc #$CC_ID (northgate), riverside #$OWN_ID, markup #$XSS_ID"
 BASE="http://127.0.0.1:$port" OUT="$out" CHROMIUM="$CHROMIUM" PLAYWRIGHT="$pw" \
-	ANALYST=ana SITEUSER=sam SITE=riverside PASSWORD="$PASSWORD" \
+	ANALYST=ana SITEUSER=sam READONLY=rita SITE=riverside PASSWORD="$PASSWORD" LINK_ID="$LINK_ID" \
 	OTHER_ID="$CC_ID" OWN_ID="$OWN_ID" CC_ID="$CC_ID" XSS_ID="$XSS_ID" \
 	node "$here/desk.cjs" || fail "browser checks failed (screenshots in $out)"
 echo "screenshots in $out"
