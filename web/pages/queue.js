@@ -1,4 +1,4 @@
-// pages/queue.js - the incident queue (#/incidents?state=&kind=&site=&host=&owner=&q=&offset=),
+// pages/queue.js - the incident queue (#/incidents?state=&kind=&site=&host=&owner=&q=&sort=&limit=&offset=),
 // RTIR-like: filters in a form, the filter state kept in the address so a
 // queue can be bookmarked or sent to a colleague, and paging by the server.
 
@@ -6,7 +6,7 @@ import { h, table, link, utc, num, note } from "../dom.js";
 import { get, qs, seg } from "../api.js";
 import { go } from "../nav.js";
 
-const PAGE = 50;
+const SIZES = [25, 50, 100, 200];
 const STATES = [["", "any state"], ["new,open,stalled,blocked", "active (not resolved or rejected)"],
 	["new", "new"], ["open", "open"], ["stalled", "stalled"], ["blocked", "blocked"],
 	["resolved", "resolved"], ["rejected", "rejected"]];
@@ -46,6 +46,8 @@ export function incidentTable(items, caption) {
 export async function render(main, params, query) {
 	const f = Object.fromEntries(FILTERS.map(k => [k, query.get(k) || ""]));
 	const offset = Math.max(0, parseInt(query.get("offset") || "0", 10) || 0);
+	const PAGE = Math.min(500, Math.max(1, parseInt(query.get("limit") || "50", 10) || 50));
+	const sizes = SIZES.includes(PAGE) ? SIZES : [...SIZES, PAGE].sort((a, b) => a - b);
 	let sites = [];
 	try {
 		sites = (await get("/sites")) || [];
@@ -63,6 +65,7 @@ export async function render(main, params, query) {
 				p[k] = (data.get(k) || "").trim();
 			if (p.sort === "-id")
 				p.sort = "";
+			p.limit = data.get("limit") === "50" ? "" : data.get("limit");
 			go("#/incidents" + qs(p));
 		} },
 		select("state", "State", STATES, f.state),
@@ -72,6 +75,7 @@ export async function render(main, params, query) {
 		input("owner", "Owner", f.owner, "user name"),
 		input("q", "Text", f.q, "subject or host"),
 		select("sort", "Order", SORTS, f.sort || "-id"),
+		select("limit", "Per page", sizes.map(n => [String(n), String(n)]), String(PAGE)),
 		h("div", { class: "field buttons" },
 			h("button", { type: "submit" }, "Filter"),
 			h("button", { type: "button", onclick: () => go("#/incidents") }, "Clear")));
@@ -79,7 +83,7 @@ export async function render(main, params, query) {
 	const data = await get("/incidents" + qs({ ...f, limit: PAGE, offset }));
 	const total = data.total || 0, items = data.items || [];
 	const first = items.length ? offset + 1 : 0, last = offset + items.length;
-	const page = off => go("#/incidents" + qs({ ...f, offset: off || "" }));
+	const page = off => go("#/incidents" + qs({ ...f, limit: PAGE === 50 ? "" : PAGE, offset: off || "" }));
 	const pager = label => h("nav", { class: "pager", "aria-label": label },
 		h("button", { type: "button", disabled: offset === 0, onclick: () => page(Math.max(0, offset - PAGE)) }, "‹ Newer"),
 		h("span", null, total ? `${num(first)}–${num(last)} of ${num(total)}` : "no incidents"),

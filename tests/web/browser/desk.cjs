@@ -104,6 +104,20 @@ async function analyst(browser) {
 		window.__pwned === undefined && !document.querySelector("#main script, #main img")));
 	await shot(page, "queue");
 
+	// paging is done by the server: 4 a page, then the next page
+	await go(page, "#/incidents?limit=4");
+	const p1 = (await page.textContent("#main .pager span")).trim();
+	const total = parseInt(p1.split(" of ")[1] || "0", 10);
+	check("queue pages: first page of 4", p1.startsWith("1–4 of ") && total > 8, p1);
+	const ids1 = await page.$$eval("#main table tbody tr td:first-child", tds => tds.map(t => t.textContent));
+	await page.getByRole("button", { name: "Older ›" }).first().click();
+	await page.waitForFunction(() => location.hash.includes("offset=4"));
+	await h1(page);
+	const p2 = (await page.textContent("#main .pager span")).trim();
+	const ids2 = await page.$$eval("#main table tbody tr td:first-child", tds => tds.map(t => t.textContent));
+	check("...and the next one", p2 === `5–8 of ${total}` && ids2.length === 4 && !ids2.some(i => ids1.includes(i)), p2 + " " + ids1 + " / " + ids2);
+	await go(page, "#/incidents");
+
 	// filters: kind=cc narrows the queue, and is kept in the address
 	await page.getByLabel("Kind").selectOption("cc");
 	await page.getByRole("button", { name: "Filter" }).click();
