@@ -135,7 +135,7 @@ static void rate_fail(struct web *w, const char *key, int64_t now)
 int web_login(struct web_req *r)
 {
 	struct web *w = r->w;
-	char err[256], kaddr[72], kuser[72], sid[65], csrf[65], actor[80];
+	char err[256], kaddr[72], kuser[72], sid[65], csrf[65], actor[80], uname[64];
 	const char *user, *pass;
 	int64_t now = vtime_now_ms();
 	json_t *b = web_body_object(r->body, r->len, err, sizeof(err));
@@ -149,6 +149,7 @@ int web_login(struct web_req *r)
 		json_decref(b);
 		return web_error(r, 400, "body: {\"user\":\"...\",\"password\":\"...\"} is needed");
 	}
+	snprintf(uname, sizeof(uname), "%s", user);
 	snprintf(kaddr, sizeof(kaddr), "a:%s", r->peer);
 	snprintf(kuser, sizeof(kuser), "u:%.63s", user);
 	wait = rate_wait(w, kaddr, now);
@@ -165,7 +166,7 @@ int web_login(struct web_req *r)
 	if (!ok) {
 		rate_fail(w, kaddr, now);
 		rate_fail(w, kuser, now);
-		log_warn("web: failed login for '%.63s' from %s", user, r->peer);
+		log_warn("web: failed login for '%s' from %s", uname, r->peer);
 		memset(&r->user, 0, sizeof(r->user));
 		return web_error(r, 401, "wrong user or password");
 	}
