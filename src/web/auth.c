@@ -150,6 +150,9 @@ int web_login(struct web_req *r)
 		return web_error(r, 400, "body: {\"user\":\"...\",\"password\":\"...\"} is needed");
 	}
 	snprintf(uname, sizeof(uname), "%s", user);
+	for (char *c = uname; *c; c++) /* the name goes into the log: one line */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	snprintf(kaddr, sizeof(kaddr), "a:%s", r->peer);
 	snprintf(kuser, sizeof(kuser), "u:%.63s", user);
 	wait = rate_wait(w, kaddr, now);
@@ -160,8 +163,18 @@ int web_login(struct web_req *r)
 		r->retry_after = wait;
 		return web_error(r, 429, "too many failed logins: wait %d s", wait);
 	}
-	ok = desk_user_get(w->desk, user, &r->user) == 0 && !r->user.disabled &&
-	     crypto_pwhash_str_verify(r->user.pwhash, pass, strlen(pass)) == 0;
+	if (desk_user_get(w->desk, user, &r->user) == 0) {
+		ok = crypto_pwhash_str_verify(r->user.pwhash, pass, strlen(pass)) == 0 &&
+		     !r->user.disabled;
+	} else {
+		/* the same work for an unknown name, so timing does not tell names */
+		static char dummy[crypto_pwhash_STRBYTES];
+
+		if (!dummy[0])
+			web_password_hash("vigil-unknown-user", dummy, sizeof(dummy));
+		crypto_pwhash_str_verify(dummy, pass, strlen(pass));
+		ok = false;
+	}
 	json_decref(b);
 	if (!ok) {
 		rate_fail(w, kaddr, now);
