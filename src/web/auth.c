@@ -172,8 +172,7 @@ int web_login(struct web_req *r)
 
 		if (!dummy[0])
 			web_password_hash("vigil-unknown-user", dummy, sizeof(dummy));
-		crypto_pwhash_str_verify(dummy, pass, strlen(pass));
-		ok = false;
+		ok = crypto_pwhash_str_verify(dummy, pass, strlen(pass)) == 0 && false;
 	}
 	json_decref(b);
 	if (!ok) {
