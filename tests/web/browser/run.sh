@@ -141,4 +141,11 @@ BASE="http://127.0.0.1:$port" OUT="$out" CHROMIUM="$CHROMIUM" PLAYWRIGHT="$pw" \
 	ANALYST=ana SITEUSER=sam READONLY=rita SITE=riverside PASSWORD="$PASSWORD" LINK_ID="$LINK_ID" \
 	OTHER_ID="$CC_ID" OWN_ID="$OWN_ID" CC_ID="$CC_ID" XSS_ID="$XSS_ID" \
 	node "$here/desk.cjs" || fail "browser checks failed (screenshots in $out)"
+# the server must stop cleanly on SIGTERM, with nothing for a sanitizer to say
+kill "$pid"
+st=0
+wait "$pid" || st=$?
+pid=""
+grep -q "Sanitizer" "$tmp/web.log" && fail "vigil web: sanitizer report"
+[ "$st" -eq 0 ] || fail "vigil web exited with status $st on SIGTERM"
 echo "screenshots in $out"
