@@ -34,6 +34,13 @@ if [ ! -f "$pw/package.json" ]; then
 	fi
 fi
 
+# data reaches the page as text only: no HTML parsing of strings anywhere in it
+if grep -nE '\.(innerHTML|outerHTML)[[:space:]]*[+]?=|insertAdjacentHTML|document\.write|eval\(|new Function' \
+	"$src"/web/*.js "$src"/web/pages/*.js; then
+	echo "FAIL: the page parses strings as HTML or code (above)" >&2
+	exit 1
+fi
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigil-web-browser.XXXXXX")
 pid=""
 cleanup() {
