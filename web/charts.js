@@ -66,7 +66,19 @@ function mount(holder, opts, data) {
 	// uPlot needs the element in the document to measure it.
 	requestAnimationFrame(() => {
 		opts.width = width(holder.parentElement);
-		new uPlot(opts, data, holder);
+		const u = new uPlot(opts, data, holder);
+		// follow the window's width; stop once the chart has left the page
+		const ro = new ResizeObserver(() => {
+			if (!holder.isConnected) {
+				ro.disconnect();
+				u.destroy();
+				return;
+			}
+			const w = width(holder.parentElement);
+			if (Math.abs(w - u.width) > 8)
+				u.setSize({ width: w, height: opts.height });
+		});
+		ro.observe(holder.parentElement);
 	});
 }
 

@@ -44,6 +44,13 @@ async function shot(page, name) {
 	console.log("     screenshot " + file);
 }
 
+// every form control has a name a screen reader can say
+function unlabelled(page) {
+	return page.$$eval("#main input, #main select, #main textarea", els => els
+		.filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label"))
+		.map(e => e.outerHTML.slice(0, 80)));
+}
+
 async function h1(page) {
 	await page.waitForFunction(() => !document.getElementById("main").hasAttribute("aria-busy")
 		&& document.querySelector("#main h1"), null, { timeout: 15000 });
@@ -103,6 +110,8 @@ async function analyst(browser) {
 	check("...and nothing of it ran or became an element", await page.evaluate(() =>
 		window.__pwned === undefined && !document.querySelector("#main script, #main img")));
 	await shot(page, "queue");
+	const ql = await unlabelled(page);
+	check("queue: every form control has a label", ql.length === 0, ql.join(" "));
 
 	// paging is done by the server: 4 a page, then the next page
 	await go(page, "#/incidents?limit=4");
@@ -160,6 +169,8 @@ async function analyst(browser) {
 	const axes = await page.textContent("section[aria-labelledby=tl] .uplot");
 	check("chart axes say UTC and the units", axes.includes("UTC") && axes.includes("bytes/s") && axes.includes("flows"), axes.slice(0, 200));
 	await shot(page, "incident");
+	const il = await unlabelled(page);
+	check("incident: every form control has a label", il.length === 0, il.join(" "));
 
 	// a refused transition is shown, not swallowed (open -> open is no change, new is not a target)
 	const refused = await pageFetch(page, "POST", `/api/v1/incidents/${CC_ID}/state`,
