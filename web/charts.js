@@ -102,10 +102,12 @@ export function trafficChart(title, series, band) {
 		scales: { x: { time: true }, bytes: { auto: true }, flows: { auto: true } },
 		series: [
 			{ label: "time (UTC)", value: (u, v) => v === null ? "-" : utc(v * 1000) },
-			{ label: "bytes/s", scale: "bytes", stroke: COLORS.bytes, width: 2, fill: "rgba(31, 95, 168, 0.08)",
+			{ label: "bytes/s", scale: "bytes", stroke: COLORS.bytes, width: 2,
 				value: (u, v) => v === null ? "-" : bytes(Math.round(v)) + "/s" },
-			{ label: "flows per " + step + " s", scale: "flows", stroke: COLORS.flows, width: 1.5, dash: [6, 3],
-				value: (u, v) => v === null ? "-" : num(v) },
+			// flows as bars under the bytes line, so the two stay apart where they have one shape
+			{ label: "flows per " + step + " s", scale: "flows", stroke: COLORS.flows, width: 1,
+				fill: "rgba(192, 57, 43, 0.25)", paths: uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.9, 30] }) : undefined,
+				points: { show: false }, value: (u, v) => v === null ? "-" : num(v) },
 		],
 		axes: [
 			{ label: "time (UTC)", labelSize: 20, values: timeTicks, space: 60 },
