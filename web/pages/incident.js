@@ -92,8 +92,13 @@ function workflow(inc, msg) {
 			return;
 		run("Note added.", () => post(`/incidents/${inc.id}/notes`, { text: text.value }));
 	} },
-		h("label", { for: "wf-note" }, "Note (internal, for the team)"), text,
+		h("label", { for: "wf-note" }, me.role === "site" ? "Note to the team" : "Note (internal, for the team)"), text,
 		h("button", { type: "submit" }, "Add note"));
+	if (me.role === "site")
+		return h("section", { "aria-labelledby": "wf", class: "workflow" },
+			h("h2", { id: "wf" }, "Notes to the team"),
+			h("p", null, "You can tell the team what your site found or did; the team changes the incident's state."),
+			noteForm);
 	const other = h("input", { id: "wf-link", name: "other", type: "number", min: 1, required: true, inputmode: "numeric" });
 	const linkForm = h("form", { class: "link-form", onsubmit: ev => {
 		ev.preventDefault();

@@ -249,6 +249,21 @@ async function siteContact(browser) {
 	await shot(page, "queue-site-contact");
 
 	check("its own incident opens", (await go(page, `#/incident/${OWN_ID}`)).startsWith(`Incident #${OWN_ID}`));
+	check("...with a note form and no state buttons (the team changes state)",
+		!!(await page.$("#wf-note")) && !(await page.$("button[data-action=take], button[data-state]")));
+	await page.getByLabel("Note to the team").fill("host reimaged by riverside IT");
+	await page.getByRole("button", { name: "Add note" }).click();
+	await page.waitForFunction(() => /Note added/.test(document.querySelector("#main").textContent));
+	const sn = await page.textContent("section[aria-labelledby=co]");
+	check("...its note is listed with its name", sn.includes("host reimaged by riverside IT") && sn.includes(SITEUSER), sn.slice(0, 300));
+	await shot(page, "incident-site-contact");
+	const csrf = await page.evaluate(async () => (await (await fetch("/api/v1/me")).json()).csrf);
+	const st = await pageFetch(page, "POST", `/api/v1/incidents/${OWN_ID}/state`,
+		{ "Content-Type": "application/json", "X-CSRF-Token": csrf }, JSON.stringify({ state: "resolved" }));
+	check("...a state change by the site contact is refused with 403", st.status === 403, st.status + " " + st.body);
+	const ot = await pageFetch(page, "POST", `/api/v1/incidents/${OTHER_ID}/notes`,
+		{ "Content-Type": "application/json", "X-CSRF-Token": csrf }, JSON.stringify({ text: "not mine" }));
+	check("...a note on another site's incident answers 404", ot.status === 404, ot.status + " " + ot.body);
 	const t = await go(page, `#/incident/${OTHER_ID}`);
 	check("another site's incident by URL shows not found", t === "Not found", t);
 	check("...and none of its data", !(await page.textContent("#main")).includes("exchanged traffic"));
