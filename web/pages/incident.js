@@ -191,7 +191,7 @@ export async function render(main, params) {
 	if ((inc.blocks || []).length)
 		main.append(h("section", { "aria-labelledby": "bl" }, h("h2", { id: "bl" }, "Blocks"),
 			table(null, [
-				{ label: "id", cell: b => link("#/blocks?id=" + b.id, "#" + b.id), num: true },
+				{ label: "id", cell: b => "#" + b.id, num: true },
 				{ label: "prefix", cell: b => b.prefix },
 				{ label: "state", cell: b => b.state },
 				{ label: "reason", cell: b => b.reason },
