@@ -82,13 +82,15 @@ static int add_states(struct where *w, const char *list)
 	return 0;
 }
 
-static int build(struct where *w, const struct desk_filter *f)
+static int build(struct where *w, const struct desk_filter *f, bool count)
 {
 	memset(w, 0, sizeof(*w));
 	add(w, " WHERE 1 = 1", 0);
 	if (!f->include_merged)
-		/* unary + keeps planners off the (mostly NULL) merged_into index */
-		add(w, " AND +merged_into IS NULL", 0);
+		/* a list walks the id order: unary + keeps planners off the (mostly
+		 * NULL) merged_into indexes; a count wants incident_queue, which
+		 * covers merged_into and the equality filters */
+		add(w, count ? " AND merged_into IS NULL" : " AND +merged_into IS NULL", 0);
 	if (f->state && add_states(w, f->state))
 		return VIGIL_EINVAL;
 	if (f->kind)
@@ -180,7 +182,7 @@ int desk_list(struct desk *d, const struct desk_filter *f,
 
 	if (!w)
 		return VIGIL_ENOMEM;
-	if (!order || (rc = build(w, f))) {
+	if (!order || (rc = build(w, f, false))) {
 		free(w);
 		return VIGIL_EINVAL;
 	}
@@ -218,7 +220,7 @@ int desk_count(struct desk *d, const struct desk_filter *f, int64_t *total)
 
 	if (!w)
 		return VIGIL_ENOMEM;
-	if ((rc = build(w, f))) {
+	if ((rc = build(w, f, true))) {
 		free(w);
 		return rc;
 	}
