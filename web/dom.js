@@ -35,7 +35,9 @@ export function table(caption, cols, items, empty = "none") {
 	const rows = items.length
 		? items.map(it => h("tr", null, cols.map(c => h("td", { class: c.num ? "num" : null }, c.cell(it)))))
 		: [h("tr", null, h("td", { colspan: cols.length, class: "empty" }, empty))];
-	return h("table", null, caption ? h("caption", null, caption) : null, h("thead", null, head), h("tbody", null, rows));
+	// in a box that scrolls sideways, so a wide table never pushes the page past the window
+	return h("div", { class: "table-wrap" },
+		h("table", null, caption ? h("caption", null, caption) : null, h("thead", null, head), h("tbody", null, rows)));
 }
 
 // A two-column table of fields: [[label, value], ...].
