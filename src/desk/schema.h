@@ -185,8 +185,9 @@
  * (it is no credential by itself). "user" is reserved in PostgreSQL, hence
  * the column name username. Two indexes for the queue's other sort orders
  * (last_seen, updated) so a page of a million incidents is a short index
- * walk, and one that covers the queue's equality filters so its total is
- * counted in the index without reading incident rows. */
+ * walk, and two that cover the queue's equality filters (an analyst owns
+ * many incidents: owner has its own) so its total is counted in an index
+ * without reading incident rows. */
 #define DESK_SCHEMA_V8                                                                        \
 	"CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, pwhash TEXT NOT NULL," \
 	" created BIGINT NOT NULL, disabled BIGINT NOT NULL DEFAULT 0);"                      \
@@ -200,6 +201,7 @@
 	" last_used BIGINT NOT NULL DEFAULT 0);"                                              \
 	"CREATE INDEX incident_last_seen ON incident (last_seen, id);"                        \
 	"CREATE INDEX incident_updated ON incident (updated, id);"                            \
-	"CREATE INDEX incident_queue ON incident (merged_into, state, kind, site, owner);"
+	"CREATE INDEX incident_queue ON incident (merged_into, state, kind, site, owner);"     \
+	"CREATE INDEX incident_owner_m ON incident (owner, merged_into);"
 
 #endif
