@@ -151,6 +151,15 @@ req pg GET "/api/v1/incidents?since=yesterday-ish" "" -H "Authorization: Bearer 
 req pg GET "/api/v1/incidents/999999" "" -H "Authorization: Bearer $TOKEN"; expect 404 "missing incident"
 jcheck pg "j == {'error': {'status': 404, 'message': 'no incident 999999'}}"
 
+# --- roles: admin ---
+login root pw-admin "$tmp/jar.root"; CSRF_ROOT=$csrf
+jcheck login "j['role'] == 'admin' and j['sites'] == []"
+req ad GET "/api/v1/incidents/$OTHER" "" -b "$tmp/jar.root"; expect 200 "admin sees every site"
+req ad POST "/api/v1/incidents/$OTHER/state" '{"state":"open"}' -b "$tmp/jar.root" -H "X-CSRF-Token: $CSRF_ROOT"
+expect 200 "admin changes the workflow"
+req ad GET "/api/v1/incidents/$OTHER" "" -b "$tmp/jar.root"
+jcheck ad "any(a['actor'] == 'web:root' and a['action'] == 'state' for a in j['audit'])"
+
 # --- roles: readonly ---
 login rita pw-ro "$tmp/jar.ro"; CSRF_RO=$csrf
 req ro GET /api/v1/incidents "" -b "$tmp/jar.ro"; expect 200 "readonly lists"
