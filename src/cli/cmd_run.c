@@ -382,14 +382,15 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "vigil run: %s\n", err);
 		goto out;
 	}
+	/* the web desk, over its own desk connection (opened before privileges
+	 * go, as the other stages' are), with the collector's counters */
+	if (ncap == 0 && run_web_start(r.cf, desk_url, r.whois, r.col, false, NULL, NULL, &r.web) < 0)
+		goto out;
 	if (collect_drop_privileges(r.col, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vigil run: %s\n", err);
 		goto out;
 	}
 	if (collect_add_sink(r.col, on_flows, &r) < 0)
-		goto out;
-	/* the web desk, over its own desk connection, with the collector's counters */
-	if (ncap == 0 && run_web_start(r.cf, desk_url, r.whois, r.col, false, NULL, NULL, &r.web) < 0)
 		goto out;
 
 	if (ncap) {
