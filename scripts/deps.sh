@@ -8,7 +8,9 @@ PKGS="exabgp build-essential cmake pkg-config clang libclang-rt-14-dev clang-for
  libgmime-3.0-dev libxml2-dev libxml2-utils libarchive-dev libyaml-dev conntrack
  libcurl4-openssl-dev libgpgme-dev gnupg gpg-agent python3-aiosmtpd
  nfdump softflowd tcpreplay tshark postgresql hyperfine python3 python3-scapy python3-yaml
- python3-lxml python3-jsonschema time bc"
+ python3-lxml python3-jsonschema time bc
+ chromium fonts-dejavu-core
+ libmicrohttpd-dev libsodium-dev libgnutls28-dev wrk curl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

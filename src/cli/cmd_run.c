@@ -20,6 +20,7 @@
 #include "cli/run_hunt.h"
 #include "cli/run_block.h"
 #include "cli/run_notify.h"
+#include "cli/run_web.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -67,6 +68,7 @@ struct run {
 	struct run_notify *notify; /* [notify], NULL when off */
 	struct run_hunt *hunt; /* retro-hunts on reload, NULL when off */
 	struct run_block *block;   /* [block], NULL when off */
+	struct run_web *web;       /* [web] listen, NULL when off */
 	const char *events_dir;
 	/* events buffered on the store thread, appended once per batch */
 	struct event ev[EVENT_BATCH];
@@ -380,6 +382,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "vigil run: %s\n", err);
 		goto out;
 	}
+	/* the web desk, over its own desk connection (opened before privileges
+	 * go, as the other stages' are), with the collector's counters */
+	if (ncap == 0 && run_web_start(r.cf, desk_url, r.whois, r.col, false, NULL, NULL, &r.web) < 0)
+		goto out;
 	if (collect_drop_privileges(r.col, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vigil run: %s\n", err);
 		goto out;
@@ -455,6 +461,7 @@ usage:
 	fputs(usage_text, stderr);
 	return 2;
 out:
+	run_web_stop(r.web);
 	run_hunt_stop(r.hunt);
 	run_block_stop(r.block);
 	run_notify_stop(r.notify);

@@ -231,17 +231,16 @@ static void jsrc(json_t *o, const char *k, const struct whois_src *s)
 		json_object_set_new(o, k, json_string(whois_src_format(s, buf, sizeof(buf))));
 }
 
-static int print_json(const char *ip, const struct whois_result *r)
+json_t *cli_whois_json(const char *ip, const struct whois_result *r)
 {
 	json_t *o = json_object(), *src = json_object(), *as = json_array();
 	char buf[512];
-	char *s;
 
 	if (!o || !src || !as) {
 		json_decref(o);
 		json_decref(src);
 		json_decref(as);
-		return VIGIL_ENOMEM;
+		return NULL;
 	}
 	jstr(o, "address", ip);
 	json_object_set_new(o, "found", json_boolean(r->found));
@@ -279,6 +278,16 @@ static int print_json(const char *ip, const struct whois_result *r)
 	jsrc(src, "site", &r->src_site);
 	jsrc(src, "nat", &r->src_nat);
 	json_object_set_new(o, "sources", src);
+	return o;
+}
+
+static int print_json(const char *ip, const struct whois_result *r)
+{
+	json_t *o = cli_whois_json(ip, r);
+	char *s;
+
+	if (!o)
+		return VIGIL_ENOMEM;
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!s)

@@ -24,6 +24,7 @@ int cmd_nat(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 int cmd_advisory(int argc, char **argv);
 int cmd_block(int argc, char **argv);
+int cmd_web(int argc, char **argv);
 
 /* Report a bad line of an input file as "FILE:LINE: MSG" (a warning: the rest
  * loads), or a whole-file problem as an error; an intel/whois error callback. */
@@ -40,6 +41,12 @@ int cli_whois_open(const struct conf *cf, const char *sites_override, struct who
 /* A desk_site_fn over a struct whois_db (ctx): the site id, else the
  * organisation or netname. */
 int cli_site_of(void *ctx, const struct vaddr *a, char *site, size_t n);
+
+struct whois_result;
+/* The whois answer for ip as `vigil whois -o json` prints it (new
+ * reference; NULL when out of memory). Needs <jansson.h>. */
+struct json_t;
+struct json_t *cli_whois_json(const char *ip, const struct whois_result *r);
 
 /* Print the man-page-like help of one command (from the table in main.c). */
 int cli_help(const char *name);

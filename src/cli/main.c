@@ -50,6 +50,9 @@ static const struct command commands[] = {
 	  "vigil advisory new|list|show|preview|send [-c CONFIG] ..." },
 	{ "block", cmd_block, "border blocks of incidents: add, lift, expire, render for routers, check",
 	  "vigil block add|list|show|activate|remove|extend|render|changes|push|expire|check ..." },
+	{ "web", cmd_web, "the web desk: HTTP server and JSON API, its users and API tokens",
+	  "vigil web [-c CONFIG] [--listen ADDR:PORT] [--root DIR] [--desk URL] | "
+	  "vigil web user add|list|disable|passwd ... | vigil web token add NAME --label L" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

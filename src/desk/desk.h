@@ -101,11 +101,23 @@ struct desk_filter {
 	int64_t overdue_at; /* 0 < due < overdue_at and not resolved/rejected; 0: any */
 	int64_t limit;    /* 0: no limit */
 	bool include_merged;
+	/* the web queue's (state may also be a comma list of up to 8 states) */
+	const char *q;      /* subject or host contains this (ASCII case-insensitive); NULL: any */
+	int64_t until_ms;   /* last_seen <= until_ms; 0: any */
+	int64_t offset;     /* rows skipped (with limit) */
+	const char *sort;   /* "-id" (NULL: default) "id" "-last_seen" "last_seen" "-updated" "updated" */
+	bool only_sites;    /* restrict to sites[0..nsites) (none: nothing matches) */
+	const char *const *sites;
+	size_t nsites;
 };
 
-/* Calls fn for every matching incident, newest first; stops if fn returns non-zero. */
+/* Calls fn for every matching incident, newest first (or f->sort), at
+ * most f->limit after f->offset; stops if fn returns non-zero. VIGIL_EINVAL
+ * for an unknown sort or too many states/sites. */
 int desk_list(struct desk *d, const struct desk_filter *f,
 	      int (*fn)(void *ctx, const struct desk_incident *inc), void *ctx);
+/* How many incidents match f (limit, offset and sort ignored). */
+int desk_count(struct desk *d, const struct desk_filter *f, int64_t *total);
 int desk_get(struct desk *d, int64_t id, struct desk_incident *out);
 /* One incident as a JSON object (new reference; NULL when out of memory). */
 json_t *desk_incident_json(const struct desk_incident *inc);
@@ -164,6 +176,13 @@ int desk_document_filed(struct desk *d, int64_t id, const char *outcome);
  * With raw non-NULL, *raw gets its bytes (malloc'd; caller frees) and *len. */
 int desk_document_get(struct desk *d, const char *ref, struct desk_document *out, char **raw,
 		      size_t *len);
+
+/* Documents newest first, at most limit (0: all) after offset. */
+int desk_document_list(struct desk *d, int64_t limit, int64_t offset,
+		       int (*fn)(void *ctx, const struct desk_document *doc), void *ctx);
+/* The sites of the incidents the events of document sha256 are on. */
+int desk_document_sites(struct desk *d, const char *sha256,
+			int (*fn)(void *ctx, const char *site), void *ctx);
 
 /* Walk the audit chain. Returns 0 and *n entries when intact; VIGIL_ETAMPER
  * with *bad_seq the first broken entry and a reason in err otherwise. */
@@ -381,5 +400,64 @@ int desk_block_checked(struct desk *d, int64_t id, int64_t to, int64_t flows, in
 		       const char *raw, bool *was_new);
 /* One block as a JSON object (new reference). */
 json_t *desk_block_json(const struct desk_block *b);
+
+/* ---- counts for dashboards and /metrics (stats.c) ---- */
+/* Incidents (not merged) per state. */
+int desk_count_by_state(struct desk *d, int (*fn)(void *ctx, const char *state, int64_t n),
+			void *ctx);
+/* Per site (not empty): incidents not resolved or rejected. */
+int desk_count_by_site(struct desk *d, int (*fn)(void *ctx, const char *site, int64_t open),
+		       void *ctx);
+/* Incidents of site created per UTC day in [from, to) (days with none left out). */
+int desk_count_by_day(struct desk *d, const char *site, int64_t from, int64_t to,
+		      int (*fn)(void *ctx, int64_t day_ms, int64_t n), void *ctx);
+/* Events ever stored (the highest row id), and mails queued in the outbox. */
+int desk_count_events(struct desk *d, int64_t *n);
+int desk_count_mail_pending(struct desk *d, int64_t *n);
+
+/* ---- people of the web desk: users, their sites, sessions, API tokens ----
+ * The desk keeps what src/web decides with: it never sees a password or a
+ * secret, only the argon2id string (users.pwhash) and the SHA-256 hex of
+ * session ids and tokens. Adding and disabling users is audited (incident
+ * 0) with the desk's actor. */
+#define DESK_USER_MAXSITES 16
+
+struct desk_user {
+	char name[64];
+	char role[12];      /* admin analyst readonly site */
+	char pwhash[160];   /* crypto_pwhash_str() output */
+	int64_t created, disabled; /* ms; disabled 0: active */
+	char sites[DESK_USER_MAXSITES][128];
+	size_t nsites;
+};
+
+/* Whether role is one of admin, analyst, readonly, site. */
+bool desk_role_ok(const char *role);
+/* Add user u (name, role, pwhash, sites). VIGIL_EEXIST when the name is
+ * taken, VIGIL_EINVAL (sentence in err) for a bad name or role or a site
+ * user without sites. */
+int desk_user_add(struct desk *d, const struct desk_user *u, char *err, size_t errlen);
+/* A user and its sites by name: 0 or VIGIL_ENOTFOUND. */
+int desk_user_get(struct desk *d, const char *name, struct desk_user *out);
+/* Every user by name (sites filled); stops when fn returns non-zero. */
+int desk_user_list(struct desk *d, int (*fn)(void *ctx, const struct desk_user *u), void *ctx);
+/* Disable a user and end its sessions and tokens: 0 or VIGIL_ENOTFOUND. */
+int desk_user_disable(struct desk *d, const char *name);
+/* A new password hash for a user. */
+int desk_user_password(struct desk *d, const char *name, const char *pwhash);
+
+/* Keep a session: idhash the SHA-256 hex of its id, csrf its token. */
+int desk_session_add(struct desk *d, const char *idhash, const char *user, const char *csrf,
+		     int64_t expires);
+/* The live session of idhash at now (user and csrf copied): 0 or VIGIL_ENOTFOUND. */
+int desk_session_get(struct desk *d, const char *idhash, int64_t now, char *user, size_t un,
+		     char *csrf, size_t cn);
+int desk_session_delete(struct desk *d, const char *idhash);
+/* Forget sessions that ended before now. */
+int desk_session_expire(struct desk *d, int64_t now);
+/* Keep an API token (hash: SHA-256 hex of the token) of user. Audited. */
+int desk_token_add(struct desk *d, const char *hash, const char *user, const char *label);
+/* The user of token hash (last_used set to now): 0 or VIGIL_ENOTFOUND. */
+int desk_token_get(struct desk *d, const char *hash, int64_t now, char *user, size_t un);
 
 #endif

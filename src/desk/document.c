@@ -264,3 +264,44 @@ out:
 	d->ops->reset(st);
 	return rc;
 }
+
+int desk_document_list(struct desk *d, int64_t limit, int64_t offset,
+		       int (*fn)(void *ctx, const struct desk_document *doc), void *ctx)
+{
+	static const char SQL[] = "SELECT " DOC_COLS " FROM document ORDER BY id DESC"
+				  " LIMIT $1 OFFSET $2";
+	struct db_stmt *st = NULL;
+	struct desk_document doc;
+	int rc;
+
+	/* a statement of its own: fn may use the desk */
+	if (d->ops->prepare(d->db, SQL, &st))
+		return VIGIL_EDB;
+	d->ops->bind_int(st, 1, limit > 0 ? limit : INT64_MAX);
+	d->ops->bind_int(st, 2, offset > 0 ? offset : 0);
+	while ((rc = desk_step(d, st)) == 1) {
+		row_document(d, st, &doc);
+		if (fn(ctx, &doc))
+			break;
+	}
+	d->ops->finalize(st);
+	return rc < 0 ? VIGIL_EDB : 0;
+}
+
+int desk_document_sites(struct desk *d, const char *sha256,
+			int (*fn)(void *ctx, const char *site), void *ctx)
+{
+	static const char SQL[] = "SELECT DISTINCT i.site FROM event e JOIN incident i"
+				  " ON i.id = e.incident_id WHERE e.doc = $1";
+	struct db_stmt *st = NULL;
+	int rc;
+
+	if (d->ops->prepare(d->db, SQL, &st))
+		return VIGIL_EDB;
+	d->ops->bind_text(st, 1, sha256);
+	while ((rc = desk_step(d, st)) == 1)
+		if (fn(ctx, d->ops->col_text(st, 0) ? d->ops->col_text(st, 0) : ""))
+			break;
+	d->ops->finalize(st);
+	return rc < 0 ? VIGIL_EDB : 0;
+}

@@ -369,6 +369,7 @@ static const char *const pg_migrations[] = {
 	DESK_SCHEMA_V5("BIGSERIAL PRIMARY KEY"),
 	DESK_SCHEMA_V6,
 	DESK_SCHEMA_V7("BIGSERIAL PRIMARY KEY"),
+	DESK_SCHEMA_V8,
 };
 
 static const char *const pg_schemes[] = { "postgresql://", "postgres://", NULL };

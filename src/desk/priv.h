@@ -10,7 +10,7 @@
 #include "desk/desk.h"
 #include "util/sha256.h"
 
-#define DESK_MAXSTMT 128
+#define DESK_MAXSTMT 256
 #define DESK_KEYCACHE 65536 /* slots of the incident cache (power of 2), flushed half full */
 
 /* What a batch remembers about an incident it touched (flushed at commit). */

@@ -177,4 +177,31 @@
 	"CREATE TABLE block_change (seq " ID ", block_id BIGINT NOT NULL, op TEXT NOT NULL,"  \
 	" prefix TEXT NOT NULL, time BIGINT NOT NULL);"
 
+/* v8: the web desk's people. users: name, role (admin analyst readonly
+ * site), the argon2id hash libsodium wrote (crypto_pwhash_str), disabled
+ * (ms it was disabled, 0 active). user_site: the sites a "site" user may
+ * see. sessions and api_tokens keep only the SHA-256 (hex) of the secret
+ * the browser or script holds; the session's CSRF token is kept as is
+ * (it is no credential by itself). "user" is reserved in PostgreSQL, hence
+ * the column name username. Two indexes for the queue's other sort orders
+ * (last_seen, updated) so a page of a million incidents is a short index
+ * walk, and two that cover the queue's equality filters (an analyst owns
+ * many incidents: owner has its own) so its total is counted in an index
+ * without reading incident rows. */
+#define DESK_SCHEMA_V8                                                                        \
+	"CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, pwhash TEXT NOT NULL," \
+	" created BIGINT NOT NULL, disabled BIGINT NOT NULL DEFAULT 0);"                      \
+	"CREATE TABLE user_site (username TEXT NOT NULL, site TEXT NOT NULL,"                 \
+	" PRIMARY KEY (username, site));"                                                     \
+	"CREATE TABLE sessions (id TEXT PRIMARY KEY, username TEXT NOT NULL,"                 \
+	" csrf TEXT NOT NULL, created BIGINT NOT NULL, expires BIGINT NOT NULL);"            \
+	"CREATE INDEX sessions_expires ON sessions (expires);"                                \
+	"CREATE TABLE api_tokens (hash TEXT PRIMARY KEY, username TEXT NOT NULL,"             \
+	" label TEXT NOT NULL DEFAULT '', created BIGINT NOT NULL,"                           \
+	" last_used BIGINT NOT NULL DEFAULT 0);"                                              \
+	"CREATE INDEX incident_last_seen ON incident (last_seen, id);"                        \
+	"CREATE INDEX incident_updated ON incident (updated, id);"                            \
+	"CREATE INDEX incident_queue ON incident (merged_into, state, kind, site, owner);"     \
+	"CREATE INDEX incident_owner_m ON incident (owner, merged_into);"
+
 #endif

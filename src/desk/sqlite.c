@@ -223,6 +223,7 @@ static const char *const sq_migrations[] = {
 	DESK_SCHEMA_V5("INTEGER PRIMARY KEY AUTOINCREMENT"),
 	DESK_SCHEMA_V6,
 	DESK_SCHEMA_V7("INTEGER PRIMARY KEY AUTOINCREMENT"),
+	DESK_SCHEMA_V8,
 };
 
 static const char *const sq_schemes[] = { "sqlite:", NULL };
