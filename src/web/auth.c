@@ -106,30 +106,50 @@ static struct web_rate *rate_slot(struct web *w, const char *key)
 	return &w->rate[h % WEB_RATE_SLOTS];
 }
 
-/* Seconds to wait when key has failed too often this minute, else 0. */
-static int rate_wait(struct web *w, const char *key, int64_t now)
+/* A site's users may share one address (NAT): an address gets four times
+ * a user name's allowance. */
+#define WEB_ADDR_RATE(w) ((w)->c.login_rate * 4)
+
+/* The key's bucket drained to now (rate failures a minute); NULL when the
+ * slot holds another key or nothing. */
+static struct web_rate *rate_level(struct web *w, const char *key, int rate, int64_t now)
 {
 	struct web_rate *s = rate_slot(w, key);
-	int64_t minute = now - now % 60000;
+	int64_t drained;
 
-	if (strcmp(s->key, key) || s->window != minute)
-		return 0;
-	if (s->fails < w->c.login_rate)
-		return 0;
-	return (int)((minute + 60000 - now + 999) / 1000);
+	if (strcmp(s->key, key))
+		return NULL;
+	drained = now > s->last ? (now - s->last) * rate * 1000 / 60000 : 0;
+	s->level = s->level > drained ? s->level - drained : 0;
+	s->last = now;
+	return s;
 }
 
-static void rate_fail(struct web *w, const char *key, int64_t now)
+/* Seconds to wait when key has failed rate times in the last minute (or
+ * more, draining), else 0. */
+static int rate_wait(struct web *w, const char *key, int rate, int64_t now)
 {
-	struct web_rate *s = rate_slot(w, key);
-	int64_t minute = now - now % 60000;
+	struct web_rate *s = rate_level(w, key, rate, now);
+	int64_t over;
 
-	if (strcmp(s->key, key) || s->window != minute) {
+	if (!s || s->level + 1000 <= (int64_t)rate * 1000)
+		return 0;
+	/* until one more failure fits */
+	over = s->level + 1000 - (int64_t)rate * 1000;
+	return (int)((over * 60 / rate + 999) / 1000) + 1;
+}
+
+static void rate_fail(struct web *w, const char *key, int rate, int64_t now)
+{
+	struct web_rate *s = rate_level(w, key, rate, now);
+
+	if (!s) {
+		s = rate_slot(w, key);
 		snprintf(s->key, sizeof(s->key), "%s", key);
-		s->window = minute;
-		s->fails = 0;
+		s->last = now;
+		s->level = 0;
 	}
-	s->fails++;
+	s->level += 1000;
 }
 
 int web_login(struct web_req *r)
@@ -155,9 +175,9 @@ int web_login(struct web_req *r)
 			*c = '?';
 	snprintf(kaddr, sizeof(kaddr), "a:%s", r->peer);
 	snprintf(kuser, sizeof(kuser), "u:%.63s", user);
-	wait = rate_wait(w, kaddr, now);
+	wait = rate_wait(w, kaddr, WEB_ADDR_RATE(w), now);
 	if (!wait)
-		wait = rate_wait(w, kuser, now);
+		wait = rate_wait(w, kuser, w->c.login_rate, now);
 	if (wait) {
 		json_decref(b);
 		r->retry_after = wait;
@@ -178,8 +198,8 @@ int web_login(struct web_req *r)
 	}
 	json_decref(b);
 	if (!ok) {
-		rate_fail(w, kaddr, now);
-		rate_fail(w, kuser, now);
+		rate_fail(w, kaddr, WEB_ADDR_RATE(w), now);
+		rate_fail(w, kuser, w->c.login_rate, now);
 		log_warn("web: failed login for '%s' from %s", uname, r->peer);
 		memset(&r->user, 0, sizeof(r->user));
 		return web_error(r, 401, "wrong user or password");

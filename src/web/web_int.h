@@ -19,11 +19,13 @@
 #define WEB_RATE_SLOTS 1024
 #define WEB_SESSION_COOKIE "vigil_session"
 
-/* Failed logins of one key (an address or a user name) in the current minute. */
+/* Failed logins of one key (an address or a user name) as a leaky bucket:
+ * each failure adds 1000, the level drains at the key's rate a minute, so
+ * the limit holds over any 60 s, not per clock minute. */
 struct web_rate {
 	char key[72];
-	int64_t window; /* minute start (ms) */
-	int fails;
+	int64_t last;  /* ms of the last update */
+	int64_t level; /* failures x 1000 */
 };
 
 struct web {

@@ -297,6 +297,8 @@ code=$(curl -s -o "$tmp/rl" -D "$tmp/rlh" -w '%{http_code}' -H 'Content-Type: ap
 [ "$code" = 429 ] || fail "rate limit: HTTP $code after 5 failures"
 grep -qi '^retry-after: [0-9]' "$tmp/rlh" || fail "429 without Retry-After"
 name=rl; iserror rl 429
+# the limit is the user's: another user from the same address still logs in
+login ana pw-ana "$tmp/jar.ana2"
 
 # --- a disabled user is out at once ---
 "$VIGIL" web user disable sam -c "$conf" >/dev/null || fail "user disable"
