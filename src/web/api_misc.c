@@ -238,7 +238,7 @@ static int add_listed(void *ctx, const struct desk_incident *inc)
 int api_site(struct web_req *r)
 {
 	const char *site = r->segs[1];
-	int64_t now = vtime_now_ms(), from, to;
+	int64_t now = vtime_now_ms(), from, to, tfrom;
 	struct desk_filter f = { .site = site, .state = "new,open,stalled,blocked", .limit = 5000 };
 	struct listed l;
 	json_t *days, *contacts = NULL, *top = NULL;
@@ -260,12 +260,16 @@ int api_site(struct web_req *r)
 	desk_list(r->w->desk, &f, add_listed, &l);
 	if (r->w->c.site_contacts)
 		contacts = r->w->c.site_contacts(r->w->c.ctx, site);
-	if (r->w->store_dir && web_flows_site_top(r->w, site, now - DAY_MS, now, 10, &top, err,
-						  sizeof(err)))
+	/* top talkers over the last day of the asked range (a scan of the
+	 * site's flows: a day keeps it within a request's time) */
+	tfrom = to - DAY_MS > from ? to - DAY_MS : from;
+	if (r->w->store_dir && web_flows_site_top(r->w, site, tfrom, to, 10, &top, err, sizeof(err)))
 		top = NULL;
-	return web_json(r, json_pack("{s:s, s:o, s:o, s:o, s:o}", "site", site, "contacts",
+	return web_json(r, json_pack("{s:s, s:o, s:o, s:o, s:I, s:I, s:o}", "site", site, "contacts",
 				     contacts ? contacts : json_array(), "incidents_by_day", days,
-				     "top_talkers", top ? top : json_array(), "listed_hosts", l.arr));
+				     "top_talkers", top ? top : json_array(), "top_from",
+				     (json_int_t)tfrom, "top_to", (json_int_t)to, "listed_hosts",
+				     l.arr));
 }
 
 static json_t *doc_json(const struct desk_document *doc)

@@ -3,7 +3,7 @@
 // threat lists (open cc/blocklist incidents); and the list of sites (#/sites).
 // Without a range the page shows the server's default, the last 30 days.
 
-import { h, table, fields, link, bytes, num, note } from "../dom.js";
+import { h, table, fields, link, bytes, num, note, utc } from "../dom.js";
 import { get, qs, seg } from "../api.js";
 import { dailyChart } from "../charts.js";
 import { incidentTable } from "./queue.js";
@@ -43,6 +43,7 @@ export async function render(main, params, query) {
 		h("section", { "aria-labelledby": "sd" }, h("h2", { id: "sd" }, "Incidents over time"),
 			dailyChart("New incidents of " + site.site + " per day (UTC)", site.incidents_by_day, shown)),
 		h("section", { "aria-labelledby": "st" }, h("h2", { id: "st" }, "Top talkers"),
+			h("p", null, "The last day of the range: " + utc(site.top_from) + " to " + utc(site.top_to) + "."),
 			table("hosts of the site by bytes", [
 				{ label: "host", cell: r => /^[0-9a-f.:]+$/i.test(r.key) ? link("#/host/" + seg(r.key), r.key) : String(r.key) },
 				{ label: "flows", cell: r => num(r.flows), num: true },

@@ -212,6 +212,9 @@ jcheck w "j['address'] == '$OWN_HOST' and j['ours'] is True and j['site'] == 'ri
 req s GET /api/v1/sites "" -b "$tmp/jar.ana"; expect 200 "sites"; jcheck s "any(x['site'] == 'riverside' for x in j)"
 req s GET /api/v1/sites/riverside "" -b "$tmp/jar.ana"; expect 200 "site"
 jcheck s "j['site'] == 'riverside' and sum(c for _, c in j['incidents_by_day']) >= 1 and isinstance(j['top_talkers'], list) and isinstance(j['listed_hosts'], list) and isinstance(j['contacts'], list)"
+# top talkers over the last day of the range: a range ending after the demo's flows
+req s GET "/api/v1/sites/riverside?from=$from&to=$((from + 7200000))" "" -b "$tmp/jar.ana"; expect 200 "site, ranged"
+jcheck s "j['top_from'] == $from and j['top_to'] == $((from + 7200000)) and len(j['top_talkers']) >= 1 and any(t['key'] == '$OWN_HOST' for t in j['top_talkers'])"
 
 # --- merge, link ---
 req m POST /api/v1/incidents/merge "{\"ids\":[$OWN]}" -H "Authorization: Bearer $TOKEN"; expect 400 "merge of one"
