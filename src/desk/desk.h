@@ -446,13 +446,16 @@ int desk_user_disable(struct desk *d, const char *name);
 /* A new password hash for a user. */
 int desk_user_password(struct desk *d, const char *name, const char *pwhash);
 
-/* Keep a session: idhash the SHA-256 hex of its id, csrf its token. */
+/* Keep a session: idhash the SHA-256 hex of its id, csrf its token; the
+ * login is audited (incident 0, action "login", the user and from, the
+ * client's address). */
 int desk_session_add(struct desk *d, const char *idhash, const char *user, const char *csrf,
-		     int64_t expires);
+		     int64_t expires, const char *from);
 /* The live session of idhash at now (user and csrf copied): 0 or VIGIL_ENOTFOUND. */
 int desk_session_get(struct desk *d, const char *idhash, int64_t now, char *user, size_t un,
 		     char *csrf, size_t cn);
-int desk_session_delete(struct desk *d, const char *idhash);
+/* End a session; a session that was there is audited as "logout" of user. */
+int desk_session_delete(struct desk *d, const char *idhash, const char *user);
 /* Forget sessions that ended before now. */
 int desk_session_expire(struct desk *d, int64_t now);
 /* Keep an API token (hash: SHA-256 hex of the token) of user. Audited. */

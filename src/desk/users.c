@@ -257,14 +257,24 @@ static int run1(struct desk *d, const char *sql, const char *const *t, size_t nt
 }
 
 int desk_session_add(struct desk *d, const char *idhash, const char *user, const char *csrf,
-		     int64_t expires)
+		     int64_t expires, const char *from)
 {
 	static const char SQL[] = "INSERT INTO sessions (id, username, csrf, created, expires)"
 				  " VALUES ($1, $2, $3, $4, $5)";
 	const char *t[] = { idhash, user, csrf };
 	int64_t v[] = { vtime_now_ms(), expires };
+	int rc;
 
-	return run1(d, SQL, t, 3, v, 2, NULL);
+	if ((rc = desk_tx_begin(d)))
+		return rc;
+	if ((rc = run1(d, SQL, t, 3, v, 2, NULL)) ||
+	    (rc = desk_audit_json(d, 0, "login", json_pack("{s:s, s:s}", "user", user, "from",
+								from ? from : ""))))
+		goto fail;
+	return desk_tx_commit(d);
+fail:
+	desk_tx_rollback(d);
+	return rc;
 }
 
 int desk_session_get(struct desk *d, const char *idhash, int64_t now, char *user, size_t un,
@@ -289,12 +299,22 @@ int desk_session_get(struct desk *d, const char *idhash, int64_t now, char *user
 	return rc < 0 ? VIGIL_EDB : rc == 0 ? VIGIL_ENOTFOUND : 0;
 }
 
-int desk_session_delete(struct desk *d, const char *idhash)
+int desk_session_delete(struct desk *d, const char *idhash, const char *user)
 {
 	static const char SQL[] = "DELETE FROM sessions WHERE id = $1";
 	const char *t[] = { idhash };
+	int64_t n = 0;
+	int rc;
 
-	return run1(d, SQL, t, 1, NULL, 0, NULL);
+	if ((rc = desk_tx_begin(d)))
+		return rc;
+	if ((rc = run1(d, SQL, t, 1, NULL, 0, &n)) ||
+	    (n && (rc = desk_audit_json(d, 0, "logout", json_pack("{s:s}", "user", user ? user : "")))))
+		goto fail;
+	return desk_tx_commit(d);
+fail:
+	desk_tx_rollback(d);
+	return rc;
 }
 
 int desk_session_expire(struct desk *d, int64_t now)

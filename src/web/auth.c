@@ -206,7 +206,10 @@ int web_login(struct web_req *r)
 	}
 	if (web_secret(sid, r->sid_hash) || web_secret(csrf, NULL))
 		return web_error(r, 500, "no randomness");
-	if (desk_session_add(w->desk, r->sid_hash, r->user.name, csrf, now + w->c.session_ttl_ms))
+	snprintf(actor, sizeof(actor), "web:%s", r->user.name);
+	desk_set_actor(w->desk, actor);
+	if (desk_session_add(w->desk, r->sid_hash, r->user.name, csrf, now + w->c.session_ttl_ms,
+			     r->peer))
 		return web_error(r, 500, "the desk refused the session");
 	snprintf(r->csrf, sizeof(r->csrf), "%s", csrf);
 	snprintf(r->set_cookie, sizeof(r->set_cookie),
@@ -214,8 +217,6 @@ int web_login(struct web_req *r)
 		 (long long)(w->c.session_ttl_ms / 1000), w->tls ? "; Secure" : "");
 	sodium_memzero(sid, sizeof(sid));
 	r->authed = true;
-	snprintf(actor, sizeof(actor), "web:%s", r->user.name);
-	desk_set_actor(w->desk, actor);
 	log_info("web: %s logged in from %s", r->user.name, r->peer);
 	return web_json(r, web_me_json(r));
 }
@@ -226,7 +227,7 @@ int web_logout(struct web_req *r)
 	if (r->authed && !r->by_token) {
 		if (!web_csrf_ok(r))
 			return web_error(r, 403, "missing or wrong X-CSRF-Token");
-		desk_session_delete(r->w->desk, r->sid_hash);
+		desk_session_delete(r->w->desk, r->sid_hash, r->user.name);
 	}
 	snprintf(r->set_cookie, sizeof(r->set_cookie),
 		 WEB_SESSION_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0%s",

@@ -124,6 +124,14 @@ expect 200 "note"
 req show GET "/api/v1/incidents/$OWN" "" -b "$tmp/jar.ana"
 jcheck show "any(i.get('body') == 'called the site' and i.get('actor') == 'web:ana' for i in j['investigations'])"
 "$VIGIL" incident verify -c "$conf" >/dev/null || fail "audit chain broken after web changes"
+# logins are in the audit log with who and from where (incident 0: not an incident's)
+q="SELECT count(*) FROM audit WHERE incident_id = 0 AND action = 'login' AND actor = 'web:ana' AND detail LIKE '%127.0.0.1%'"
+if [ "$backend" = pg ]; then
+	logins=$(psql -qtA "$DESK_URL" -c "$q")
+else
+	logins=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$tmp/desk.sqlite" "$q")
+fi
+[ "${logins:-0}" -ge 1 ] || fail "no login of ana in the audit log ($logins)"
 
 # --- token ---
 req tk GET /api/v1/me "" -H "Authorization: Bearer $TOKEN"; expect 200 "token me"; jcheck tk "j['user'] == 'ana'"
@@ -290,6 +298,7 @@ req x POST "/api/v1/incidents/$OWN/notes" "$big" -H "Authorization: Bearer $TOKE
 # --- logout ---
 req lo POST /api/v1/logout '{}' -b "$tmp/jar.ana" -H "X-CSRF-Token: $CSRF_ANA"; expect 200 "logout"
 req me GET /api/v1/me "" -b "$tmp/jar.ana"; expect 401 "me after logout"
+"$VIGIL" incident verify -c "$conf" >/dev/null || fail "audit chain broken after the logout"
 
 # --- rate limit: the 6th failure in a minute is 429 with Retry-After ---
 for i in 1 2 3 4 5; do
