@@ -67,3 +67,7 @@ say "vigil incident verify   (the hash-chained audit trail)"
 "$vigil" incident verify
 
 printf '\nEverything is in %s/var/demo (flows, events, nat, maildir, desk.sqlite).\n' "$top"
+printf 'To work these incidents in a browser (the web desk, vigil-web(1)):\n'
+printf '  cd %s/var/demo && %s web user add me --role analyst -c samples/vigil.conf\n' "$top" "$vigil"
+printf '  printf "[web]\\nlisten = 127.0.0.1:8080\\nroot = %s/web\\n" >>samples/vigil.conf\n' "$top"
+printf '  %s web -c samples/vigil.conf      # then open http://127.0.0.1:8080/\n' "$vigil"
