@@ -35,6 +35,25 @@ static bool name_ok(const char *s)
 	return true;
 }
 
+static int run1(struct desk *d, const char *sql, const char *const *t, size_t nt,
+		const int64_t *v, size_t nv, int64_t *changed)
+{
+	struct db_stmt *st = desk_q(d, sql);
+	int rc;
+
+	if (!st)
+		return VIGIL_EDB;
+	for (size_t i = 0; i < nt; i++)
+		desk_bind_text(d, st, (int)i + 1, t[i]);
+	for (size_t i = 0; i < nv; i++)
+		desk_bind_int(d, st, (int)(nt + i) + 1, v[i]);
+	rc = desk_run(d, st);
+	if (changed)
+		*changed = d->ops->changes(st);
+	d->ops->reset(st);
+	return rc;
+}
+
 int desk_user_add(struct desk *d, const struct desk_user *u, char *err, size_t errlen)
 {
 	static const char SQL_USER[] = "INSERT INTO users (name, role, pwhash, created)"
@@ -211,19 +230,15 @@ fail:
 int desk_user_password(struct desk *d, const char *name, const char *pwhash)
 {
 	static const char SQL[] = "UPDATE users SET pwhash = $1 WHERE name = $2";
-	struct db_stmt *st;
+	const char *t[] = { pwhash, name };
+	int64_t n = 0;
 	int rc;
 
 	if ((rc = desk_tx_begin(d)))
 		return rc;
-	rc = VIGIL_EDB;
-	if (!(st = desk_q(d, SQL)))
+	if ((rc = run1(d, SQL, t, 2, NULL, 0, &n)))
 		goto fail;
-	desk_bind_text(d, st, 1, pwhash);
-	desk_bind_text(d, st, 2, name);
-	if (desk_run(d, st))
-		goto fail;
-	if (d->ops->changes(st) == 0) {
+	if (n == 0) {
 		rc = VIGIL_ENOTFOUND;
 		goto fail;
 	}
@@ -237,24 +252,6 @@ fail:
 
 /* Run one statement of text/int parameters (ints after texts) outside a
  * transaction; *changed gets the rows it changed when asked. */
-static int run1(struct desk *d, const char *sql, const char *const *t, size_t nt,
-		const int64_t *v, size_t nv, int64_t *changed)
-{
-	struct db_stmt *st = desk_q(d, sql);
-	int rc;
-
-	if (!st)
-		return VIGIL_EDB;
-	for (size_t i = 0; i < nt; i++)
-		desk_bind_text(d, st, (int)i + 1, t[i]);
-	for (size_t i = 0; i < nv; i++)
-		desk_bind_int(d, st, (int)(nt + i) + 1, v[i]);
-	rc = desk_run(d, st);
-	if (changed)
-		*changed = d->ops->changes(st);
-	d->ops->reset(st);
-	return rc;
-}
 
 int desk_session_add(struct desk *d, const char *idhash, const char *user, const char *csrf,
 		     int64_t expires, const char *from)
