@@ -10,7 +10,8 @@ PKGS="exabgp build-essential cmake pkg-config clang libclang-rt-14-dev clang-for
  nfdump softflowd tcpreplay tshark postgresql hyperfine python3 python3-scapy python3-yaml
  python3-lxml python3-jsonschema time bc
  chromium fonts-dejavu-core
- libmicrohttpd-dev libsodium-dev libgnutls28-dev wrk curl"
+ libmicrohttpd-dev libsodium-dev libgnutls28-dev wrk curl
+ rabbitmq-server librabbitmq-dev amqp-tools"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
