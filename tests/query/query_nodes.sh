@@ -121,5 +121,19 @@ code=$(curl -s -o "$tmp/bad.json" -w '%{http_code}' "$url_a/api/v1/query?filter=
 [ "$code" = 400 ] || fail "bad filter on the route: HTTP $code"
 curl -s "$url_a/api/v1/query?s=srcip/bytes" | tail -1 | grep -qx E || fail "route answer does not end in E"
 
+# tokens: an analyst's is taken; a site contact's is refused (it would see
+# every site's flows), and the node says so
+printf 'pw-ana\n' >"$tmp/pw"
+"$VIGIL" web user add ana --role analyst --password-file "$tmp/pw" -c "$tmp/a.conf" >/dev/null || fail "user add ana"
+"$VIGIL" web user add sam --role site --site riverside --password-file "$tmp/pw" -c "$tmp/a.conf" >/dev/null || fail "user add sam"
+"$VIGIL" web token add ana --label nodes -c "$tmp/a.conf" >"$tmp/tok.ana" || fail "token add ana"
+"$VIGIL" web token add sam --label nodes -c "$tmp/a.conf" >"$tmp/tok.sam" || fail "token add sam"
+"$VIGIL" flows --node "$url_a" --token-file "$tmp/tok.ana" -s srcip/bytes -o csv >"$tmp/t.out" 2>"$tmp/t.err" ||
+	{ fail "analyst token: exit $?"; cat "$tmp/t.err"; }
+"$VIGIL" flows --node "$url_a" --token-file "$tmp/tok.sam" -s srcip/bytes >/dev/null 2>"$tmp/t.err"
+rc=$?
+[ $rc = 1 ] || fail "site token: exit $rc, expected 1"
+grep -q "node $url_a: HTTP 403" "$tmp/t.err" || { fail "site token: no 403 named"; cat "$tmp/t.err"; }
+
 [ $fails = 0 ] || { echo "$fails failures"; exit 1; }
 echo "ok: --node over two nodes equals -R over one store ($n cases), a dead node is named"
