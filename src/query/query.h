@@ -144,13 +144,6 @@ size_t query_agg_count(const struct query_agg *a);
 size_t query_agg_top(const struct query_agg *a, size_t n, struct query_agg_entry *out);
 /* Totals over everything added (for the percentages). */
 void query_agg_totals(const struct query_agg *a, uint64_t *flows, uint64_t *packets, uint64_t *bytes);
-/* Merging the tables of several nodes (vigil flows --node): add one entry of
- * another table (summed per key, first/last widened; 0 or VIGIL_ELIMIT),
- * add another table's totals, and visit every entry held (any order). */
-int query_agg_merge(struct query_agg *a, const struct query_agg_entry *e);
-void query_agg_merge_totals(struct query_agg *a, uint64_t flows, uint64_t packets, uint64_t bytes);
-void query_agg_each(const struct query_agg *a, void (*fn)(void *ctx, const struct query_agg_entry *e),
-		    void *ctx);
 static inline uint32_t query_agg_key_u32(const struct query_agg_entry *e)
 {
 	return (uint32_t)e->key.b[12] << 24 | (uint32_t)e->key.b[13] << 16 |
@@ -239,13 +232,6 @@ struct query_opts {
 	enum query_sort sort;        /* -O */
 	bool aggregate;              /* -a, -A, -b, -B: aggregate by agg */
 	struct query_aggspec agg;
-	/* Queries across nodes (vigil flows --node; docs/internals/web.md):
-	 * partial: this run is a node's part; it writes the partial answer
-	 * (rows with every column, the whole -s tables, the totals) instead of
-	 * the output format; merged: this run's input is nodes' partial
-	 * answers (query_run_merge_partial), the totals are theirs. */
-	bool partial;
-	bool merged;
 };
 
 struct query_run_stats {
@@ -275,18 +261,6 @@ int query_run_block(struct query_run *qr, struct store_block *b);
 /* Write the top-N tables / summary and flush. 0 or VIGIL_EIO. */
 int query_run_finish(struct query_run *qr);
 void query_run_get_stats(const struct query_run *qr, struct query_run_stats *s);
-
-/* A node's store figures, carried in its partial answer (the X line). */
-struct query_node_stats {
-	uint64_t segments, segments_skipped, blocks, bad_blocks, bytes_read;
-};
-/* Feed one node's whole partial answer (len bytes, the wire format of
- * docs/internals/web.md) into a merged run; adds its store figures to ns.
- * 0, 1 when the run needs no more input (-n reached while listing), or a
- * negative vigil_err with err saying what is wrong (VIGIL_EFORMAT for a
- * malformed or truncated answer). */
-int query_run_merge_partial(struct query_run *qr, const char *buf, size_t len,
-			    struct query_node_stats *ns, char *err, size_t errlen);
 void query_run_free(struct query_run *qr);
 
 #endif

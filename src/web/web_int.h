@@ -148,7 +148,6 @@ int api_blocks(struct web_req *r);
 int api_block(struct web_req *r);
 int api_notices(struct web_req *r);
 int web_metrics(struct web_req *r);
-int api_query(struct web_req *r);
 
 /* flows.c: the host's flows from the store. */
 /* Top n keys (a `vigil flows -s` key) of host's flows in [from, to]: a JSON
