@@ -17,7 +17,9 @@
 # the Debian wrapper that switches to the rabbitmq user.
 # rabbit_cluster_start cleans up after itself when it fails; callers still set
 #   trap rabbit_cluster_stop EXIT INT TERM
-# so a failing test leaves no broker behind. Calling stop twice is harmless.
+# so a failing test leaves no broker behind. Calling stop twice is harmless,
+# and the functions work under set -e (a kill of a process already gone is
+# not an error).
 
 rabbit_libexec=/usr/lib/rabbitmq/bin
 rabbit_dir=""
@@ -177,10 +179,10 @@ rabbit_wait_running() {
 rabbit_kill_node() {
 	pid=$(cat "$rabbit_dir/node$1/beam.pid" 2>/dev/null)
 	[ -n "$pid" ] || { echo "rabbit: no pid for vigil$1" >&2; return 1; }
-	kill -9 "$pid" 2>/dev/null
+	kill -9 "$pid" 2>/dev/null || true
 	# the wrapper shell exits once its VM is gone
 	wpid=$(cat "$rabbit_dir/node$1/wrapper.pid" 2>/dev/null)
-	[ -n "$wpid" ] && wait "$wpid" 2>/dev/null
+	[ -n "$wpid" ] && { wait "$wpid" 2>/dev/null || true; }
 	: >"$rabbit_dir/node$1/beam.pid"
 	return 0
 }
@@ -203,17 +205,17 @@ rabbit_cluster_stop() {
 	[ -n "$rabbit_dir" ] || return 0
 	for n in 1 2 3; do
 		pid=$(cat "$rabbit_dir/node$n/beam.pid" 2>/dev/null)
-		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
 		wpid=$(cat "$rabbit_dir/node$n/wrapper.pid" 2>/dev/null)
 		# a node that never came up: its wrapper (and the VM under it) go
 		if [ -n "$wpid" ] && kill -0 "$wpid" 2>/dev/null; then
-			pkids=$(ps -o pid= --ppid "$wpid" 2>/dev/null)
-			for k in $pkids; do kill -9 "$k" 2>/dev/null; done
-			kill -9 "$wpid" 2>/dev/null
+			pkids=$(ps -o pid= --ppid "$wpid" 2>/dev/null) || true
+			for k in $pkids; do kill -9 "$k" 2>/dev/null || true; done
+			kill -9 "$wpid" 2>/dev/null || true
 		fi
 	done
 	pid=$(cat "$rabbit_dir/epmd.pid" 2>/dev/null)
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	[ -n "$pid" ] && { kill "$pid" 2>/dev/null || true; }
 	rm -rf "$rabbit_dir"
 	rabbit_dir=""
 	unset RABBIT_URLS RABBIT_DIR
