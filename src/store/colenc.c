@@ -455,8 +455,8 @@ static int decode_mix(const struct col_ent *e, const uint8_t *raw, size_t n, voi
 		return VIGIL_EFORMAT;
 	p4 = raw + bm;
 	p6 = p4 + 4 * k4;
-	/* A byte of the bitmap at a time: runs of IPv4 rows (the usual case)
-	 * take the dec_v4 path without a test per row. */
+	/* A byte of the bitmap at a time (no i / 8, i % 8 per row); an IPv4
+	 * row is built whole and stored with one 16-byte copy. */
 	for (size_t j = 0; j < bm; j++) {
 		size_t base = j * 8, m = n - base < 8 ? n - base : 8;
 		uint8_t bits = raw[j];
@@ -469,21 +469,11 @@ static int decode_mix(const struct col_ent *e, const uint8_t *raw, size_t n, voi
 					a[q] = p6[q * k6 + i6];
 				i6++;
 			} else {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-				const uint64_t zero = 0;
-				uint64_t hi = 0xffff0000ull | (uint64_t)p4[i4] << 32 |
-					      (uint64_t)p4[k4 + i4] << 40 |
-					      (uint64_t)p4[2 * k4 + i4] << 48 |
-					      (uint64_t)p4[3 * k4 + i4] << 56;
+				const uint8_t v[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+						       p4[i4], p4[k4 + i4], p4[2 * k4 + i4],
+						       p4[3 * k4 + i4]};
 
-				memcpy(a, &zero, 8);
-				memcpy(a + 8, &hi, 8);
-#else
-				memset(a, 0, 10);
-				a[10] = a[11] = 0xff;
-				for (size_t q = 0; q < 4; q++)
-					a[12 + q] = p4[q * k4 + i4];
-#endif
+				memcpy(a, v, sizeof(v));
 				i4++;
 			}
 		}
