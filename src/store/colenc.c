@@ -380,7 +380,7 @@ void store_peer_encode(const int32_t *peer, size_t n, uint8_t *out, struct col_e
 
 int store_peer_decode(const struct col_ent *e, const uint8_t *raw, size_t n, int32_t *dst)
 {
-	size_t pos = 0;
+	size_t pos = 0, len = e->rlen; /* a local: dst's stores may alias *e */
 
 	if (e->enc == ENC_CONST) {
 		if (e->rlen != 4 || get_u32le(raw) != 0)
@@ -392,33 +392,32 @@ int store_peer_decode(const struct col_ent *e, const uint8_t *raw, size_t n, int
 		return VIGIL_EFORMAT;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = 0;
-		unsigned shift = 0;
 		int64_t off;
 
-		if (pos < e->rlen && raw[pos] < 0x80) { /* the common one-byte case */
-			off = (int64_t)unzigzag(raw[pos++]);
-			if (off < -(int64_t)i || off >= (int64_t)(n - i))
-				return VIGIL_EFORMAT;
-			dst[i] = (int32_t)off;
-			continue;
-		}
-		for (;;) {
-			uint8_t b;
+		if (pos < len && raw[pos] < 0x80) { /* the common one-byte case */
+			v = raw[pos++];
+		} else {
+			unsigned shift = 0;
 
-			if (pos >= e->rlen || shift > 63)
-				return VIGIL_EFORMAT;
-			b = raw[pos++];
-			v |= (uint64_t)(b & 0x7f) << shift;
-			shift += 7;
-			if (!(b & 0x80))
-				break;
+			for (;;) {
+				uint8_t b;
+
+				if (pos >= len || shift > 63)
+					return VIGIL_EFORMAT;
+				b = raw[pos++];
+				v |= (uint64_t)(b & 0x7f) << shift;
+				shift += 7;
+				if (!(b & 0x80))
+					break;
+			}
 		}
 		off = (int64_t)unzigzag(v);
-		if (off < -(int64_t)i || off >= (int64_t)(n - i))
+		/* -i <= off < n - i, as one unsigned test */
+		if ((uint64_t)off + i >= n)
 			return VIGIL_EFORMAT;
 		dst[i] = (int32_t)off;
 	}
-	if (pos != e->rlen)
+	if (pos != len)
 		return VIGIL_EFORMAT;
 	for (size_t i = 0; i < n; i++)
 		if (dst[i] && dst[i + (size_t)(int64_t)dst[i]] != 0)
