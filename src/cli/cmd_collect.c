@@ -6,6 +6,7 @@
  * stored, exit 0), SIGHUP reloads the allow-list and sampling overrides from
  * the config file, SIGUSR1 prints per-exporter counters to stderr.
  */
+#include "bus/bus.h"
 #include "cli/commands.h"
 #include "collect/collect.h"
 #include "util/err.h"
@@ -27,6 +28,7 @@ static void usage(FILE *out)
 		"usage: vigil collect [-v] [-c CONFIG] [-w STOREDIR] [-p PORT ...] [-l ADDR:PORT ...]\n"
 		"                     [-u USER] [--stats-interval DURATION]\n"
 		"       vigil collect [-c CONFIG] [-w STOREDIR] -r CAPTURE [-r CAPTURE ...]\n"
+		"  (either form) [--publish amqp://USER:PASS@HOST:PORT/VHOST,...] [--partitions P]\n"
 		"  -c CONFIG     vigil.conf ([collect] and [store] sections)\n"
 		"  -w STOREDIR   flow store directory (default ./var/flows)\n"
 		"  -p PORT       listen on [::]:PORT and 0.0.0.0:PORT (repeatable)\n"
@@ -35,6 +37,8 @@ static void usage(FILE *out)
 		"  -u USER       user to become after binding when started as root (default nobody)\n"
 		"  -v            more logging; periodic stats and per-exporter table at exit\n"
 		"  --stats-interval DURATION  stats line period at -v (default 60s, 0 = off)\n"
+		"  --publish URLS  also publish the flows to the bus (RabbitMQ; [bus] url)\n"
+		"  --partitions P  partitions of the bus (default 8; [bus] partitions)\n"
 		"Signals: TERM/INT stop cleanly, HUP reloads the allow-list and sampling,\n"
 		"USR1 prints per-exporter counters to stderr. See vigil-collect(1).\n");
 }
@@ -107,10 +111,24 @@ static int run_live(struct collect *c, const char *conf_path)
 	return 0;
 }
 
+/* Wait for the broker to confirm every batch; say what happened. */
+static int finish_bus(struct bus_pub *pub, int64_t timeout_ms)
+{
+	int rc = bus_pub_finish(pub, timeout_ms);
+
+	bus_pub_print_stats(pub, stderr);
+	if (rc)
+		fprintf(stderr, "vigil collect: bus: not every batch was confirmed within %lld s\n",
+			(long long)(timeout_ms / 1000));
+	return rc;
+}
+
 int cmd_collect(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "stats-interval", required_argument, NULL, 'S' },
+		{ "publish", required_argument, NULL, 'P' },
+		{ "partitions", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -119,6 +137,8 @@ int cmd_collect(int argc, char **argv)
 	struct collect *c = NULL;
 	struct conf *cf = NULL;
 	const char *conf_path = NULL, *store = NULL, *user = NULL, *stats_iv = NULL;
+	const char *publish = NULL, *partitions = NULL;
+	struct bus_pub *pub = NULL;
 	const char *captures[MAX_CAPTURES];
 	const char *listens[COLLECT_MAX_LISTEN];
 	size_t ncap = 0, nlisten = 0;
@@ -153,6 +173,8 @@ int cmd_collect(int argc, char **argv)
 			break;
 		case 'u': user = optarg; break;
 		case 'S': stats_iv = optarg; break;
+		case 'P': publish = optarg; break;
+		case 'N': partitions = optarg; break;
 		case 'v':
 			if (log_get_level() < LOG_LVL_DEBUG)
 				log_set_level(log_get_level() + 1);
@@ -211,6 +233,28 @@ int cmd_collect(int argc, char **argv)
 		fprintf(stderr, "vigil collect: %s\n", err[0] ? err : vigil_strerror(rc));
 		goto out;
 	}
+	if (!publish)
+		publish = conf_get(cf, "bus", "url", NULL);
+	if (publish) {
+		struct bus_pub_opts po = { .urls = publish, .conf = cf };
+		int64_t np = partitions ? strtoll(partitions, NULL, 10)
+					: conf_get_int(cf, "bus", "partitions", BUS_DEFAULT_PARTITIONS);
+
+		if (np < 1 || np > BUS_MAX_PARTITIONS) {
+			fprintf(stderr, "vigil collect: --partitions wants 1..%d\n", BUS_MAX_PARTITIONS);
+			goto usage_out;
+		}
+		po.partitions = (unsigned)np;
+		po.collector_id = conf_get(cf, "bus", "collector_id", NULL);
+		if ((rc = bus_pub_new(&po, &pub, err, sizeof(err)))) {
+			fprintf(stderr, "vigil collect: bus: %s\n", err[0] ? err : vigil_strerror(rc));
+			goto out;
+		}
+		if ((rc = collect_add_sink(c, bus_pub_flows, pub))) {
+			fprintf(stderr, "vigil collect: bus: %s\n", vigil_strerror(rc));
+			goto out;
+		}
+	}
 	if (ncap) {
 		bool failed = false;
 		for (size_t i = 0; i < ncap; i++) {
@@ -229,6 +273,8 @@ int cmd_collect(int argc, char **argv)
 		collect_stats(c, stdout, log_get_level() >= LOG_LVL_INFO);
 		collect_get_totals(c, &t);
 		status = failed || rc || t.store_errors ? 1 : 0;
+		if (pub && finish_bus(pub, conf_get_duration(cf, "bus", "confirm_timeout", 600000)))
+			status = 1;
 		goto out;
 	}
 	if ((rc = collect_drop_privileges(c, err, sizeof(err)))) {
@@ -236,9 +282,13 @@ int cmd_collect(int argc, char **argv)
 		goto out;
 	}
 	status = run_live(c, conf_path);
+	if (status == 0 && (rc = collect_finish(c)))
+		fprintf(stderr, "vigil collect: store: %s\n", vigil_strerror(rc));
 	collect_stats(c, stderr, log_get_level() >= LOG_LVL_INFO);
 	collect_get_totals(c, &t);
 	if (t.store_errors)
+		status = 1;
+	if (pub && finish_bus(pub, conf_get_duration(cf, "bus", "confirm_timeout", 600000)))
 		status = 1;
 	goto out;
 usage_out:
@@ -246,6 +296,7 @@ usage_out:
 	status = 2;
 out:
 	collect_free(c);
+	bus_pub_free(pub);
 	conf_free(cf);
 	collect_opts_free(&o);
 	return status;

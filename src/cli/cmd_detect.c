@@ -8,10 +8,12 @@
 #include "cli/commands.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus/bus.h"
 #include "detect/detect.h"
 #include "flow/flow.h"
 #include "intel/intel.h"
@@ -30,7 +32,75 @@ static const char usage_text[] =
 	"usage: vigil detect [-r CAPTURE ... | -R STOREDIR] [-t FROM-TO] [-c CONFIG]\n"
 	"                    [--network CIDR ...] [--list [FORMAT:]FILE ...] [--allow CIDR ...]\n"
 	"                    [--window 30m] [--set KEY=VALUE ...] [-o json] [--stats]\n"
-	"Writes events as JSON lines to stdout. See vigil-detect(1).\n";
+	"       vigil detect --consume URLS --partitions LIST [--partition-count P]\n"
+	"                    [--desk URL] [--prefetch N] [--drain] [-c CONFIG] ...\n"
+	"Writes events as JSON lines to stdout; with --consume, a bus worker that\n"
+	"commits them to the desk. See vigil-detect(1).\n";
+
+static volatile sig_atomic_t worker_stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+}
+
+struct consume_args {
+	const char *urls, *parts, *count, *desk, *prefetch;
+	bool drain;
+};
+
+/* `vigil detect --consume`: one worker for the partitions in LIST. */
+static int run_consume(const struct consume_args *a, const struct conf *cf,
+		       const struct intel_set *set)
+{
+	static bool want[BUS_MAX_PARTITIONS];
+	struct bus_worker_opts o = { .urls = a->urls, .want = want, .conf = cf, .intel = set,
+				     .drain = a->drain, .stop = &worker_stop };
+	struct bus_worker_stats st;
+	struct sigaction sa;
+	char err[512] = "";
+	int64_t np = a->count ? strtoll(a->count, NULL, 10)
+			      : conf_get_int(cf, "bus", "partitions", BUS_DEFAULT_PARTITIONS);
+	int rc;
+
+	if (np < 1 || np > BUS_MAX_PARTITIONS) {
+		fprintf(stderr, "vigil detect: --partition-count wants 1..%d\n", BUS_MAX_PARTITIONS);
+		return 2;
+	}
+	o.partitions = (unsigned)np;
+	if (!a->parts || bus_parse_partitions(a->parts, o.partitions, want) <= 0) {
+		fprintf(stderr, "vigil detect: --partitions wants a list like 0-3 or 0,2,5 of "
+				"partitions below %u\n", o.partitions);
+		return 2;
+	}
+	o.desk_url = a->desk ? a->desk : conf_get(cf, "desk", "url", NULL);
+	if (!o.desk_url) {
+		fprintf(stderr, "vigil detect: --consume needs a desk: --desk URL or [desk] url\n");
+		return 2;
+	}
+	o.prefetch = (unsigned)(a->prefetch ? strtoul(a->prefetch, NULL, 10)
+					    : (unsigned long)conf_get_int(cf, "bus", "prefetch", 0));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = bus_worker_run(&o, &st, err, sizeof(err));
+	fprintf(stderr,
+		"vigil detect: deliveries %llu flows %llu redelivered %llu skipped %llu bad %llu "
+		"windows %llu events %llu commits %llu acked %llu connections %llu\n",
+		(unsigned long long)st.deliveries, (unsigned long long)st.flows,
+		(unsigned long long)st.redelivered, (unsigned long long)st.skipped,
+		(unsigned long long)st.bad, (unsigned long long)st.windows,
+		(unsigned long long)st.events, (unsigned long long)st.commits,
+		(unsigned long long)st.acked, (unsigned long long)st.reconnects);
+	if (rc < 0) {
+		fprintf(stderr, "vigil detect: %s\n", err[0] ? err : vigil_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
 
 struct out_ctx {
 	struct buf b;
@@ -103,7 +173,8 @@ static int run_store(struct feed_ctx *fc, const char *dir, char *err, size_t err
 	return rc;
 }
 
-enum { OPT_NETWORK = 256, OPT_LIST, OPT_ALLOW, OPT_WINDOW, OPT_SET, OPT_STATS };
+enum { OPT_NETWORK = 256, OPT_LIST, OPT_ALLOW, OPT_WINDOW, OPT_SET, OPT_STATS, OPT_CONSUME,
+       OPT_PARTS, OPT_PCOUNT, OPT_DESK, OPT_PREFETCH, OPT_DRAIN };
 
 int cmd_detect(int argc, char **argv)
 {
@@ -114,6 +185,12 @@ int cmd_detect(int argc, char **argv)
 		{ "window", required_argument, NULL, OPT_WINDOW },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "consume", required_argument, NULL, OPT_CONSUME },
+		{ "partitions", required_argument, NULL, OPT_PARTS },
+		{ "partition-count", required_argument, NULL, OPT_PCOUNT },
+		{ "desk", required_argument, NULL, OPT_DESK },
+		{ "prefetch", required_argument, NULL, OPT_PREFETCH },
+		{ "drain", no_argument, NULL, OPT_DRAIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -130,6 +207,7 @@ int cmd_detect(int argc, char **argv)
 	struct feed_ctx fc = { .from = INT64_MIN, .to = INT64_MAX };
 	char err[512] = "";
 	bool stats = false;
+	struct consume_args ca = { 0 };
 	int c, rc, status = 2;
 	/* CLI values are added to the config after it is loaded */
 	const char *cli_key[512], *cli_val[512];
@@ -163,6 +241,12 @@ int cmd_detect(int argc, char **argv)
 			cli_val[ncli++] = optarg;
 			break;
 		case OPT_STATS: stats = true; break;
+		case OPT_CONSUME: ca.urls = optarg; break;
+		case OPT_PARTS: ca.parts = optarg; break;
+		case OPT_PCOUNT: ca.count = optarg; break;
+		case OPT_DESK: ca.desk = optarg; break;
+		case OPT_PREFETCH: ca.prefetch = optarg; break;
+		case OPT_DRAIN: ca.drain = true; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			status = 0;
@@ -171,7 +255,7 @@ int cmd_detect(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (optind < argc || (ncap && storedir))
+	if (optind < argc || (ncap && storedir) || (ca.urls && (ncap || storedir || range)))
 		goto usage;
 	if (range && vtime_parse_range(range, &fc.from, &fc.to) < 0) {
 		fprintf(stderr, "vigil detect: bad time range: %s\n", range);
@@ -222,6 +306,10 @@ int cmd_detect(int argc, char **argv)
 	}
 	if (intel_build(set) < 0)
 		goto nomem;
+	if (ca.urls) {
+		status = run_consume(&ca, cf, set);
+		goto out;
+	}
 	rc = detect_new(cf, emit_stdout, &out, &d, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "vigil detect: %s\n", err);

@@ -20,7 +20,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run the whole service (collector, detectors, desk) from one config",
 	  "vigil run [-c CONFIG] [-r CAPTURE ...] [-p PORT ...] [--desk URL]" },
 	{ "collect", cmd_collect, "receive NetFlow/IPFIX and store the flows",
-	  "vigil collect [-c CONFIG] [-w STOREDIR] [-p PORT] [-r CAPTURE ...]" },
+	  "vigil collect [-c CONFIG] [-w STOREDIR] [-p PORT] [-r CAPTURE ...] "
+	  "[--publish amqp://USER:PASS@HOST:PORT/VHOST,... [--partitions P]]" },
 	{ "flows", cmd_flows, "query flows in nfdump's filter syntax, top-N reports",
 	  "vigil flows [-C CONFIG] [-r CAPTURE ... | -R STOREDIR] [-t FROM[-TO] | -t -1h] [-s KEY[/ORDER] ...] "
 	  "[-a | -A KEY,... | -b | -B] [-O ORDER] [-c N] [-n N] "
@@ -29,7 +30,8 @@ static const struct command commands[] = {
 	  "vigil store info|verify|expire [-R STOREDIR] [--max-age AGE] [--max-size BYTES]" },
 	{ "detect", cmd_detect, "find scans, DoS, amplifiers and list hits in flows",
 	  "vigil detect [-r CAPTURE ... | -R STOREDIR] [-t FROM-TO] --network CIDR ... "
-	  "--list FILE ... [-c CONFIG]" },
+	  "--list FILE ... [-c CONFIG] | vigil detect --consume URLS --partitions LIST "
+	  "[--partition-count P] [--desk URL] [--drain] [-c CONFIG]" },
 	{ "hunt", cmd_hunt, "retro-hunt: look in the stored flows for what a list names now",
 	  "vigil hunt --list [FORMAT:]FILE ... [--old FILE ...] [--since 90d] [-R STOREDIR] "
 	  "[--desk URL] [-c CONFIG]" },

@@ -263,6 +263,11 @@ int64_t detect_window_ms(const struct detect *d)
 	return d->window_ms;
 }
 
+int64_t detect_open_start(const struct detect *d)
+{
+	return d->open ? d->win_start : INT64_MIN;
+}
+
 int64_t detect_win_start(const struct detect *d)
 {
 	return d->win_start;

@@ -70,6 +70,9 @@ void detect_flush(struct detect *d);
 void detect_get_stats(const struct detect *d, struct detect_stats *s);
 /* Window length in ms. */
 int64_t detect_window_ms(const struct detect *d);
+/* Start (ms) of the open window, INT64_MIN when no window is open: every
+ * window before it is closed and its events emitted. */
+int64_t detect_open_start(const struct detect *d);
 
 /*
  * The event log: a directory of files events-YYYYmmddTHHMMSSZ.jsonl (UTC; the
