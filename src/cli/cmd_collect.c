@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CAPTURES 256
+#define MAX_CAPTURES 4096
 
 static void usage(FILE *out)
 {

@@ -24,7 +24,7 @@
 #include "util/log.h"
 #include "util/vtime.h"
 
-#define MAX_CAPTURES 256
+#define MAX_CAPTURES 4096
 #define MAX_LISTS 256
 #define DEFAULT_STORE_DIR "./var/flows"
 

@@ -20,7 +20,7 @@
 #include "util/vtime.h"
 
 #define DEFAULT_STORE_DIR "./var/flows"
-#define MAX_CAPTURES 256
+#define MAX_CAPTURES 4096
 #define MAX_FILTER_FILE (1u << 20)
 
 static const char usage_text[] =

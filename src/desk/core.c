@@ -31,13 +31,21 @@ static int migrate(struct desk *d, char *err, size_t errlen)
 	struct db_stmt *st;
 	int rc;
 
+	if (o->migrate_lock && (o->begin(d->db) || o->exec(d->db, o->migrate_lock)))
+		goto dberr;
 	if (o->exec(d->db, "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")) {
 		snprintf(err, errlen, "schema_version: %s", o->errmsg(d->db));
+		if (o->migrate_lock)
+			o->exec(d->db, "ROLLBACK");
 		return VIGIL_EDB;
 	}
+	if (o->migrate_lock && o->exec(d->db, "COMMIT"))
+		goto dberr;
 	for (;;) {
 		if (o->begin(d->db))
 			goto dberr;
+		if (o->migrate_lock && o->exec(d->db, o->migrate_lock))
+			goto dberr_tx;
 		st = desk_q(d, SQL_VER);
 		if (!st)
 			goto dberr_tx;

@@ -55,6 +55,10 @@ struct db_ops {
 	/* Incidents whose counters one UPDATE statement writes at an ingest
 	 * commit: 1, or 64 with a CASE over an IN list (see rules.c). */
 	int update_rows;
+	/* Run first in every migration transaction so that two processes opening
+	 * a fresh desk at once migrate it one after the other (NULL: the
+	 * backend's write lock already does). */
+	const char *migrate_lock;
 	/* Ordered schema migrations; migrations[i] takes version i to i + 1. */
 	const char *const *migrations;
 	size_t nmigrations;

@@ -395,6 +395,7 @@ const struct db_ops desk_pg_ops = {
 	.reset = pg_reset,
 	.errmsg = pg_errmsg,
 	.update_rows = 1,
+	.migrate_lock = "SELECT pg_advisory_xact_lock(hashtext('vigil desk migration'))",
 	.migrations = pg_migrations,
 	.nmigrations = sizeof(pg_migrations) / sizeof(pg_migrations[0]),
 };

@@ -22,7 +22,7 @@ set -u
 : "${VIGIL:?VIGIL must point at the vigil binary}"
 top=${VIGIL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/scripts/rabbit-cluster.sh"
-REPEAT=${BUS_CLUSTER_REPEAT:-30}
+REPEAT=${BUS_CLUSTER_REPEAT:-300}
 P=8
 
 rabbit_have || { echo "SKIP: rabbitmq-server is not installed"; exit 77; }
@@ -120,20 +120,21 @@ pids="$pids $c1 $c2"
 # mid-stream: wait until the workers have work queued, then kill a broker
 # node (not node 1, whose CLI we keep asking) and worker 1, restart worker 1
 queued() {
-	rabbitctl 1 --timeout 10 list_queues name messages --formatter json 2>/dev/null |
+	rabbitctl 1 --timeout 10 list_queues name messages messages_unacknowledged --formatter json 2>/dev/null |
 		/usr/bin/python3 -c '
 import json, sys
-print(sum(q["messages"] for q in json.load(sys.stdin) if q["name"].startswith("vigil.flows.")))'
+try:
+    qs = json.load(sys.stdin)
+except ValueError:
+    qs = []
+print(sum(q["messages"] + q["messages_unacknowledged"] for q in qs if q["name"].startswith("vigil.flows.")))'
 }
-i=0
-while [ "$(queued)" = 0 ] && [ "$i" -lt 100 ]; do
-	kill -0 $c1 2>/dev/null || kill -0 $c2 2>/dev/null || break
-	sleep 0.2
-	i=$((i + 1))
-done
+# (rabbitmqctl takes a second or more a call, so poll the store instead:
+# kill once both collectors have published for a second)
+sleep 1
 midstream=no
 kill -0 $c1 2>/dev/null && kill -0 $c2 2>/dev/null && midstream=yes
-echo "kill -9 broker node vigil3 at $(since "$t")s ($(queued) messages queued, both collectors still publishing: $midstream)"
+echo "kill -9 broker node vigil3 at $(since "$t")s ($(queued) messages queued or held unacknowledged, both collectors still publishing: $midstream)"
 rabbit_kill_node 3 || fail "kill vigil3"
 sleep 1
 echo "kill -9 worker 1 (partitions 0-3) at $(since "$t")s"
@@ -156,9 +157,13 @@ s1=$("$VIGIL" flows -q -c 1000000000 -o line -R "$work/store1" 2>/dev/null | wc 
 s2=$("$VIGIL" flows -q -c 1000000000 -o line -R "$work/store2" 2>/dev/null | wc -l)
 [ "$s1" = "$flows1" ] || fail "collector 1 stored $s1 flows, its captures hold $flows1"
 [ "$s2" = "$flows2" ] || fail "collector 2 stored $s2 flows, its captures hold $flows2"
-rabbitctl 1 --timeout 30 list_queues name type messages messages_unacknowledged --formatter json \
-	>"$work/queues.json" 2>/dev/null || fail "list_queues"
-/usr/bin/python3 - "$work/queues.json" "$P" <<'PY' || fail "queues not drained"
+# the broker's queue counters lag a few seconds behind the acks: ask again
+# for up to 20 s before calling a queue undrained
+i=0
+while :; do
+	rabbitctl 1 --timeout 30 list_queues name type messages messages_unacknowledged --formatter json \
+		>"$work/queues.json" 2>/dev/null || fail "list_queues"
+	/usr/bin/python3 - "$work/queues.json" "$P" >"$work/queues.txt" <<'PY' && break
 import json, sys
 qs = {q["name"]: q for q in json.load(open(sys.argv[1]))}
 bad = 0
@@ -171,6 +176,10 @@ for n in range(int(sys.argv[2])):
         bad = 1
 sys.exit(bad)
 PY
+	[ "$i" -lt 20 ] || { cat "$work/queues.txt"; fail "queues not drained"; }
+	sleep 1
+	i=$((i + 1))
+done
 # the workers' own counts (stats on stderr at exit), for the summary
 consumed=$(cat "$work/w1.err" "$work/w2.err" | /usr/bin/python3 -c '
 import re, sys
