@@ -128,8 +128,8 @@ struct bus_worker_opts {
 	const char *desk_url;
 	unsigned prefetch;          /* 0: unlimited */
 	bool drain;                 /* exit once idle (see bus_worker_run) */
-	int64_t drain_idle_ms;      /* 0: 2000 */
-	int64_t drain_min_ms;       /* 0: 10000 */
+	int64_t drain_idle_ms;      /* < 0: 2000 */
+	int64_t drain_min_ms;       /* < 0: 10000 */
 	volatile sig_atomic_t *stop;
 };
 

@@ -328,8 +328,8 @@ static int run(struct worker *w)
 {
 	const struct bus_worker_opts *o = w->o;
 	int64_t start = mono_ms(), last = start, backoff = 200;
-	int64_t idle = o->drain_idle_ms > 0 ? o->drain_idle_ms : 2000;
-	int64_t minrun = o->drain_min_ms > 0 ? o->drain_min_ms : 10000;
+	int64_t idle = o->drain_idle_ms >= 0 ? o->drain_idle_ms : 2000;
+	int64_t minrun = o->drain_min_ms >= 0 ? o->drain_min_ms : 10000;
 	int rc;
 
 	while (!(o->stop && *o->stop)) {

@@ -81,6 +81,10 @@ static int run_consume(const struct consume_args *a, const struct conf *cf,
 	}
 	o.prefetch = (unsigned)(a->prefetch ? strtoul(a->prefetch, NULL, 10)
 					    : (unsigned long)conf_get_int(cf, "bus", "prefetch", 0));
+	/* --drain: exit once the queues are empty and nothing came for drain_idle,
+	 * but not before drain_min (a worker started ahead of its collectors) */
+	o.drain_idle_ms = conf_get_duration(cf, "bus", "drain_idle", 2000);
+	o.drain_min_ms = conf_get_duration(cf, "bus", "drain_min", 10000);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
