@@ -221,16 +221,18 @@ query() {
 	fi
 }
 
-# QUERIES: which of filter topn host; NF_VARIANTS: which nfcapd stores
+# QUERIES: which of filter null topn host (null: the filter with -o null
+# on both sides, the output discarded); NF_VARIANTS: which nfcapd stores
 # (none lzo lz4 bz2, as made by the disk phase) nfdump reads; WARMUP: runs
 # before timing (the cache is warm after the load and disk phases anyway).
 NF_VARIANTS=${NF_VARIANTS:-"none lz4"}
-QUERIES=${QUERIES:-"filter topn host"}
+QUERIES=${QUERIES:-"filter null topn host"}
 WARMUP=${WARMUP:-1}
 phase_query() {
 	for q in $QUERIES; do
 		case $q in
 		filter) query filter "-o csv 'proto tcp and dst port 445'" "-o csv 'proto tcp and dst port 445'" ;;
+		null) query null "-o null 'proto tcp and dst port 445'" "-o null 'proto tcp and dst port 445'" ;;
 		topn) query topn "-s srcip/flows -n 10" "-s srcip/flows -n 10" ;;
 		host) query host "-o csv 'host $HOST'" "-o csv 'host $HOST'" ;;
 		esac

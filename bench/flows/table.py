@@ -45,7 +45,7 @@ print("2 cores); CPU time (user+sys, mean over runs, all threads summed) is less
 print("sensitive to that.\n")
 print("| query | tool | median wall s | flows/s (wall) | CPU s | flows/CPU-s | peak RSS MB | vigil speed-up wall / CPU |")
 print("|---|---|---:|---:|---:|---:|---:|---:|")
-for q in ("filter", "topn", "host"):
+for q in ("filter", "null", "topn", "host"):
     j = read("q-%s.json" % q)
     if not j:
         continue
