@@ -2,31 +2,17 @@
 # scripts/rabbit.sh - one RabbitMQ node on loopback for a test, with all its
 # state in a temporary directory and its own epmd and cookie. Source it:
 #
+#   . scripts/rabbit-cluster.sh      # first: its rabbit_have and rabbit_port_free
 #   . scripts/rabbit.sh
 #   rabbit_start_node || exit 77     # exports RABBIT_URL, RABBIT_NODE, RABBIT_PORT
 #   rabbit_ctl list_queues name messages
 #   rabbit_stop_node
 #
 # The three-node cluster is scripts/rabbit-cluster.sh.
-rabbit1_libexec=/usr/lib/rabbitmq/bin
+rabbit1_libexec=$rabbit_libexec
 rabbit1_dir=""
-
-rabbit1_have() {
-	[ -x "$rabbit1_libexec/rabbitmq-server" ] && [ -x "$rabbit1_libexec/rabbitmqctl" ] &&
-		command -v erl >/dev/null 2>&1
-}
-
-rabbit1_free() {
-	/usr/bin/python3 - "$1" <<'PY'
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-PY
-}
+rabbit1_have() { rabbit_have; }
+rabbit1_free() { rabbit_port_free "$1"; }
 
 rabbit1_env() {
 	echo "HOME=$rabbit1_dir/home" \

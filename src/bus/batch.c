@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/varint.h"
 
 #define HDR_FIXED (4 + 1 + 1 + 2 + 8 + 8 + 1)
 
@@ -40,18 +41,6 @@ static uint64_t get_le(const uint8_t *p, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		v |= (uint64_t)p[i] << (8 * i);
 	return v;
-}
-
-static size_t put_varint(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
 }
 
 static uint64_t zigzag(int64_t v)

@@ -11,6 +11,7 @@
  */
 #include "store/store_int.h"
 #include "util/err.h"
+#include "util/varint.h"
 
 #include <lz4.h>
 #include <lz4hc.h>
@@ -158,18 +159,6 @@ static uint64_t get_member(const struct flow *f, const struct col_def *d)
 	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
 	default: { uint64_t v; memcpy(&v, p, 8); return v; }
 	}
-}
-
-static size_t put_varint(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
 }
 
 static uint64_t zigzag(uint64_t d) { return d << 1 ^ (uint64_t)((int64_t)d >> 63); }

@@ -9,6 +9,7 @@
 set -eu
 : "${VIGIL:?VIGIL must point at the vigil binary}"
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/scripts/rabbit-cluster.sh"
 . "$top/scripts/rabbit.sh"
 rabbit1_have || { echo "SKIP: rabbitmq-server is not installed"; exit 77; }
 
