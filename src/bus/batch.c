@@ -53,9 +53,18 @@ static int64_t unzigzag(uint64_t v)
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
+static bool all_zero(const struct vaddr *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->b, zero, 16) == 0;
+}
+
+/* 0 only for the 16 zero bytes: 0.0.0.0 (IPv4-mapped) travels as IPv4 so a
+ * flow comes back byte for byte */
 static unsigned addr_code(const struct vaddr *a)
 {
-	if (addr_is_zero(a))
+	if (all_zero(a))
 		return 0;
 	return addr_is_v4(a) ? 1 : 2;
 }
@@ -266,7 +275,7 @@ long bus_batch_decode(const void *data, size_t len, struct bus_batch_info *info,
 					goto short_rec;
 				addr_from_v6(a, r.p);
 				r.p += 16;
-				if (addr_is_v4(a) || addr_is_zero(a)) {
+				if (addr_is_v4(a) || all_zero(a)) {
 					snprintf(err, errlen,
 						 "flow %u: address %u sent as IPv6 is IPv4 or zero", i + 1,
 						 j + 1);

@@ -36,6 +36,8 @@ static void fill(struct flow *f, size_t n)
 		if (i % 5 == 0)
 			addr_from_v4(&f[i].xsrc, 0xc6336401u);
 		addr_from_v4(&f[i].exporter, 0x7f000001u);
+		if (i % 6 == 1)
+			addr_from_v4(&f[i].nexthop, 0); /* 0.0.0.0 as an exporter sends it */
 		f[i].packets = i == 1 ? UINT64_MAX : i * 3 + 1;
 		f[i].bytes = i == 2 ? UINT64_MAX : i * 1500 + 40;
 		f[i].sampling = i == 4 ? UINT32_MAX : 1 + (uint32_t)(i % 10 == 0) * 9;
