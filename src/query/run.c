@@ -1072,6 +1072,11 @@ int query_run_merge_partial(struct query_run *qr, const char *buf, size_t len,
 		lineno++;
 		l.p = p + 2;
 		l.end = nl;
+		if (nl == p && nl + 2 < end && nl[1] == 'F' && nl[2] == ' ') {
+			p = nl + 1;   /* the empty line before an F line */
+			lineno--;
+			continue;
+		}
 		if (done || nl - p < 1 || (nl - p >= 2 && p[1] != ' ') || (nl - p == 1 && p[0] != 'E')) {
 			snprintf(err, errlen, "line %zu: %s", lineno, done ? "after the end" : "malformed");
 			rc = VIGIL_EFORMAT;
@@ -1177,6 +1182,14 @@ int query_run_merge_partial(struct query_run *qr, const char *buf, size_t len,
 		case 'E':
 			done = true;
 			break;
+		case 'F': {
+			/* the node failed after it began to answer: its message */
+			int n = (int)(l.end - l.p);
+			snprintf(err, errlen, "node error: %.*s", n > 300 ? 300 : n, l.p);
+			rc = VIGIL_EIO;
+			l.p = l.end;
+			break;
+		}
 		default:
 			bad = true;
 		}

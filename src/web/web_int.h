@@ -60,6 +60,7 @@ struct web_req {
 	int status;
 	json_t *out;
 	char *text;           /* a text answer instead of JSON (metrics), malloc'd */
+	int stream_fd;        /* > 0: the answer is read from this pipe (api_query) */
 	const char *ctype;
 	char set_cookie[256];
 	int retry_after;      /* seconds, 0 none */
