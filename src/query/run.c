@@ -602,6 +602,15 @@ static int run_batch(struct query_run *qr, struct query_cols *c, const struct fl
 	}
 	if (direct)
 		list_header(qr);
+	if (direct && qr->opts.format == QUERY_OUT_NULL) {
+		/* -o null shows no column: count the rows (up to -n) and leave
+		 * none to decode or list; the common end says when to stop. */
+		uint64_t k = n;
+		if (qr->opts.limit && qr->st.rows_printed + k > qr->opts.limit)
+			k = qr->opts.limit - qr->st.rows_printed;
+		qr->st.rows_printed += k;
+		n = 0;
+	}
 	if (n && !rows) {
 		for (int col = 0; col < FLOW_NCOLS; col++) {
 			if (!(qr->list_columns & (1ULL << col)) || c->col[col])

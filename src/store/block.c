@@ -98,8 +98,17 @@ static int load_peer(struct store_block *b)
 	}
 	if (!(raw = read_raw(b, COL_PEER)) || store_peer_decode(&b->h.col[COL_PEER], raw, n, b->peer))
 		return VIGIL_EFORMAT;
-	for (size_t i = 0; i < n; i++)
-		b->cidx[i] = b->peer[i] ? 0 : (uint32_t)nb++;
+	{
+		const int32_t *pe = b->peer;
+		uint32_t *ci = b->cidx;
+
+		/* base row i: its index among base rows (a ref row's entry is
+		 * never read: expansion reads its partner's) */
+		for (size_t i = 0; i < n; i++) {
+			ci[i] = (uint32_t)nb;
+			nb += pe[i] == 0;
+		}
+	}
 	b->nbase = nb;
 	b->done |= 1ull << COL_PEER;
 	return 0;
@@ -132,16 +141,27 @@ static int decode_pair(struct store_block *b, int c)
 	out[1] = b->col[s];
 	cmp[0] = b->cmp[0];
 	cmp[1] = s != c ? b->cmp[1] : b->cmp[0];
-	/* typed loops: this runs for every row of every query on addresses or ports */
+	/* typed loops: this runs for every row of every query on addresses or
+	 * ports. peer and cidx in locals: the stores through o0/o1 (char-typed
+	 * for u8) would otherwise make the compiler reload b->peer and b->cidx
+	 * every row. PROTO is its own partner: one output, one load. */
 #define EXPAND(T)                                                                         \
 	do {                                                                              \
 		T *o0 = (T *)(void *)out[0], *o1 = (T *)(void *)out[1];                   \
 		const T *c0 = (const T *)(void *)cmp[0], *c1 = (const T *)(void *)cmp[1]; \
+		const int32_t *pe = b->peer;                                              \
+		const uint32_t *ci = b->cidx;                                             \
+		if (s == c) {                                                             \
+			for (size_t i = 0; i < n; i++)                                    \
+				o0[i] = c0[ci[i + (size_t)(int64_t)pe[i]]];              \
+			break;                                                            \
+		}                                                                         \
 		for (size_t i = 0; i < n; i++) {                                          \
-			int32_t p = b->peer[i];                                           \
-			size_t k = b->cidx[i + (size_t)(int64_t)p];                      \
-			o0[i] = p ? c1[k] : c0[k];                                        \
-			o1[i] = p ? c0[k] : c1[k];                                        \
+			int32_t p = pe[i];                                                \
+			size_t k = ci[i + (size_t)(int64_t)p];                            \
+			T x = c0[k], y = c1[k];                                           \
+			o0[i] = p ? y : x;                                                \
+			o1[i] = p ? x : y;                                                \
 		}                                                                         \
 	} while (0)
 	if (es == 16)
@@ -191,21 +211,23 @@ static int decode_last(struct store_block *b)
 static int decode_xor(struct store_block *b, int c)
 {
 	int s = col_xswap(c);
-	size_t es = store_cols[c].esize;
+	size_t es = store_cols[c].esize, rows;
 	uint8_t *x, *y;
 
 	if (decode_plain(b, c, NULL) || (s != c && decode_plain(b, s, NULL)) || load_peer(b))
 		return VIGIL_EFORMAT;
 	x = b->col[c];
 	y = b->col[s];
+	rows = b->h.rows; /* locals: the u8 loops' stores may alias *b */
 	/* j is a base row: its values are final whatever the order. Typed loops
 	 * for the widths the XOR columns have (u32 interfaces and AS, u8). */
 #define XOR_LOOP(T)                                                              \
 	do {                                                                     \
 		T *xt = (T *)(void *)x, *yt = (T *)(void *)y;                    \
-		for (size_t i = 0; i < b->h.rows; i++) {                         \
-			size_t j = i + (size_t)(int64_t)b->peer[i];              \
-			if (!b->peer[i])                                         \
+		const int32_t *pe = b->peer;                                     \
+		for (size_t i = 0; i < rows; i++) {                              \
+			size_t j = i + (size_t)(int64_t)pe[i];                   \
+			if (!pe[i])                                              \
 				continue;                                        \
 			xt[i] ^= yt[j];                                          \
 			if (s != c)                                              \

@@ -380,7 +380,7 @@ void store_peer_encode(const int32_t *peer, size_t n, uint8_t *out, struct col_e
 
 int store_peer_decode(const struct col_ent *e, const uint8_t *raw, size_t n, int32_t *dst)
 {
-	size_t pos = 0;
+	size_t pos = 0, len = e->rlen; /* a local: dst's stores may alias *e */
 
 	if (e->enc == ENC_CONST) {
 		if (e->rlen != 4 || get_u32le(raw) != 0)
@@ -392,33 +392,32 @@ int store_peer_decode(const struct col_ent *e, const uint8_t *raw, size_t n, int
 		return VIGIL_EFORMAT;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = 0;
-		unsigned shift = 0;
 		int64_t off;
 
-		if (pos < e->rlen && raw[pos] < 0x80) { /* the common one-byte case */
-			off = (int64_t)unzigzag(raw[pos++]);
-			if (off < -(int64_t)i || off >= (int64_t)(n - i))
-				return VIGIL_EFORMAT;
-			dst[i] = (int32_t)off;
-			continue;
-		}
-		for (;;) {
-			uint8_t b;
+		if (pos < len && raw[pos] < 0x80) { /* the common one-byte case */
+			v = raw[pos++];
+		} else {
+			unsigned shift = 0;
 
-			if (pos >= e->rlen || shift > 63)
-				return VIGIL_EFORMAT;
-			b = raw[pos++];
-			v |= (uint64_t)(b & 0x7f) << shift;
-			shift += 7;
-			if (!(b & 0x80))
-				break;
+			for (;;) {
+				uint8_t b;
+
+				if (pos >= len || shift > 63)
+					return VIGIL_EFORMAT;
+				b = raw[pos++];
+				v |= (uint64_t)(b & 0x7f) << shift;
+				shift += 7;
+				if (!(b & 0x80))
+					break;
+			}
 		}
 		off = (int64_t)unzigzag(v);
-		if (off < -(int64_t)i || off >= (int64_t)(n - i))
+		/* -i <= off < n - i, as one unsigned test */
+		if ((uint64_t)off + i >= n)
 			return VIGIL_EFORMAT;
 		dst[i] = (int32_t)off;
 	}
-	if (pos != e->rlen)
+	if (pos != len)
 		return VIGIL_EFORMAT;
 	for (size_t i = 0; i < n; i++)
 		if (dst[i] && dst[i + (size_t)(int64_t)dst[i]] != 0)
@@ -446,28 +445,36 @@ static int decode_mix(const struct col_ent *e, const uint8_t *raw, size_t n, voi
 
 	if (e->width != 16 || e->rlen < bm)
 		return VIGIL_EFORMAT;
-	for (size_t i = 0; i < n; i++)
-		k6 += raw[i / 8] >> (i % 8) & 1;
 	if (n % 8 && raw[bm - 1] >> (n % 8))
 		return VIGIL_EFORMAT; /* bits past the last row */
+	for (size_t j = 0; j < bm; j++) /* the bits past n are 0 (checked) */
+		k6 += (size_t)__builtin_popcount(raw[j]);
 	k4 = n - k6;
 	if (e->rlen != bm + 4 * k4 + 16 * k6)
 		return VIGIL_EFORMAT;
 	p4 = raw + bm;
 	p6 = p4 + 4 * k4;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *a = (uint8_t *)dst + i * 16;
+	/* A byte of the bitmap at a time (no i / 8, i % 8 per row); an IPv4
+	 * row is built whole and stored with one 16-byte copy. */
+	for (size_t j = 0; j < bm; j++) {
+		size_t base = j * 8, m = n - base < 8 ? n - base : 8;
+		uint8_t bits = raw[j];
 
-		if (raw[i / 8] >> (i % 8) & 1) {
-			for (size_t j = 0; j < 16; j++)
-				a[j] = p6[j * k6 + i6];
-			i6++;
-		} else {
-			memset(a, 0, 10);
-			a[10] = a[11] = 0xff;
-			for (size_t j = 0; j < 4; j++)
-				a[12 + j] = p4[j * k4 + i4];
-			i4++;
+		for (size_t r = 0; r < m; r++) {
+			uint8_t *a = (uint8_t *)dst + (base + r) * 16;
+
+			if (bits >> r & 1) {
+				for (size_t q = 0; q < 16; q++)
+					a[q] = p6[q * k6 + i6];
+				i6++;
+			} else {
+				const uint8_t v[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+						       p4[i4], p4[k4 + i4], p4[2 * k4 + i4],
+						       p4[3 * k4 + i4]};
+
+				memcpy(a, v, sizeof(v));
+				i4++;
+			}
 		}
 	}
 	return 0;
@@ -540,9 +547,12 @@ static inline int get_varint_slow(const uint8_t *raw, size_t len, size_t *pos, u
 		size_t pos = 0;                                                        \
 		for (size_t i = 0; i < n; i++) {                                       \
 			uint64_t v;                                                    \
-			if (pos < len && raw[pos] < 0x80)                              \
+			if (pos < len && raw[pos] < 0x80) {                            \
 				v = raw[pos++];                                        \
-			else if (get_varint_slow(raw, len, &pos, &v))                 \
+			} else if (pos + 1 < len && raw[pos + 1] < 0x80) {             \
+				v = (uint64_t)(raw[pos] & 0x7f) | (uint64_t)raw[pos + 1] << 7; \
+				pos += 2;                                              \
+			} else if (get_varint_slow(raw, len, &pos, &v))                 \
 				return -1;                                             \
 			XFORM;                                                         \
 		}                                                                      \
