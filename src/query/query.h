@@ -204,7 +204,13 @@ const struct qrec *query_flowagg_rec(const struct query_flowagg *a, size_t i);
  * records: at most this many (more: VIGIL_ELIMIT, or counted as dropped). */
 #define QUERY_SORT_MAX_ROWS (16u << 20)
 
-enum query_format { QUERY_OUT_TABLE, QUERY_OUT_CSV, QUERY_OUT_JSON, QUERY_OUT_FMT, QUERY_OUT_NULL };
+/* QUERY_OUT_NULL is -o null: rows are counted, never decoded or written.
+ * QUERY_OUT_PARTIAL is a node's partial answer (opts.partial sets it,
+ * whatever format says): every row is written, with every column. */
+enum query_format {
+	QUERY_OUT_TABLE, QUERY_OUT_CSV, QUERY_OUT_JSON, QUERY_OUT_FMT, QUERY_OUT_NULL,
+	QUERY_OUT_PARTIAL,
+};
 
 /* -O: the order records are printed in (nfdump's names). */
 enum query_sort {
@@ -243,7 +249,9 @@ struct query_opts {
 	 * partial: this run is a node's part; it writes the partial answer
 	 * (rows with every column, the whole -s tables, the totals) instead of
 	 * the output format; merged: this run's input is nodes' partial
-	 * answers (query_run_merge_partial), the totals are theirs. */
+	 * answers (query_run_merge_partial), the totals are theirs. A
+	 * partial run's format is QUERY_OUT_PARTIAL, never -o null's "count
+	 * only" (a node would send no rows). */
 	bool partial;
 	bool merged;
 };

@@ -117,6 +117,10 @@ int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *
 	if (!qr)
 		return VIGIL_ENOMEM;
 	qr->opts = *opts;
+	if (opts->partial)
+		/* a node's answer is its own output, not one of the formats:
+		 * in particular not -o null, which counts rows and writes none */
+		qr->opts.format = QUERY_OUT_PARTIAL;
 	if (opts->partial && opts->aggregate) {
 		/* a node cannot aggregate, sort or cut records whose other
 		 * halves may be on another node: it sends every matching row */
@@ -358,6 +362,7 @@ static void list_row(struct query_run *qr, const struct flow *f, uint64_t flows,
 	}
 	switch (qr->opts.format) {
 	case QUERY_OUT_NULL:
+	case QUERY_OUT_PARTIAL:   /* written above */
 		break;
 	case QUERY_OUT_FMT:
 		recfmt_row(qr->rf, o, f, flows, opackets, obytes);

@@ -109,7 +109,7 @@ int api_query(struct web_req *r)
 	if (!r->w->store_dir)
 		return web_error(r, 503, "no flow store configured ([store] dir)");
 	memset(&o, 0, sizeof(o));
-	o.format = QUERY_OUT_NULL;
+	o.format = QUERY_OUT_PARTIAL;
 	o.partial = true;
 	if (web_arg_time(r, "from", INT64_MIN, &o.from_ms) || web_arg_time(r, "to", INT64_MAX, &o.to_ms))
 		return r->status;

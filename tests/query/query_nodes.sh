@@ -120,6 +120,14 @@ rc=$?
 code=$(curl -s -o "$tmp/bad.json" -w '%{http_code}' "$url_a/api/v1/query?filter=port%20x")
 [ "$code" = 400 ] || fail "bad filter on the route: HTTP $code"
 curl -s "$url_a/api/v1/query?s=srcip/bytes" | tail -1 | grep -qx E || fail "route answer does not end in E"
+# a node's answer carries its rows: a plain listing its first n, an -a/-A
+# query (the client sends neither n nor O) every matching row; the node's
+# run is not -o null's "count the rows, write none"
+r=$(curl -s "$url_a/api/v1/query?n=3" | grep -c '^R ')
+[ "$r" = 3 ] || fail "route listing n=3: $r R lines, expected 3"
+ra=$(curl -s "$url_a/api/v1/query" | grep -c '^R ')
+ta=$(curl -s "$url_a/api/v1/query" | sed -n 's/^T [0-9]* \([0-9]*\) .*/\1/p')
+[ "$ra" -gt 3 ] && [ "$ra" = "$ta" ] || fail "route, every row: $ra R lines, T says $ta matched"
 
 # tokens: an analyst's is taken; a site contact's is refused (it would see
 # every site's flows), and the node says so
