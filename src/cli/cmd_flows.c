@@ -6,12 +6,14 @@
  */
 #include "cli/commands.h"
 
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/flows_nodes.h"
 #include "flow/flow.h"
 #include "query/query.h"
 #include "store/store.h"
@@ -22,9 +24,11 @@
 #define DEFAULT_STORE_DIR "./var/flows"
 #define MAX_CAPTURES 4096
 #define MAX_FILTER_FILE (1u << 20)
+#define MAX_NODES 64
 
 static const char usage_text[] =
-	"usage: vigil flows [-r CAPTURE ... | -R STOREDIR] [-C CONFIG] [-t FROM[-TO] | -t -1h]\n"
+	"usage: vigil flows [-r CAPTURE ... | -R STOREDIR | --node URL ... [--token-file F]\n"
+	"                   [--partial-ok]] [-C CONFIG] [-t FROM[-TO] | -t -1h]\n"
 	"                   [-s KEY[/ORDER] ...] [-a | -A KEY,... | -b | -B] [-O ORDER]\n"
 	"                   [-c N] [-n N] [-o FORMAT] [-q] [-N]\n"
 	"                   [-f FILTERFILE | 'FILTER']\n"
@@ -243,8 +247,18 @@ int cmd_flows(int argc, char **argv)
 	char *filter = NULL, err[1024];
 	int opt, rc = 2;
 	bool quiet = false, limit_set = false, plain = false, sort_set = false;
-	const char *fmtarg = NULL;
-	char fmtbuf[1024];
+	const char *fmtarg = NULL, *sortarg = NULL, *tokfile = NULL;
+	const char *nodes[MAX_NODES];
+	size_t nnodes = 0;
+	bool partial_ok = false;
+	char fmtbuf[1024], token[520];
+	static const struct option longopts[] = {
+		{ "node", required_argument, NULL, 1000 },
+		{ "token-file", required_argument, NULL, 1001 },
+		{ "partial-ok", no_argument, NULL, 1002 },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 
 	memset(&o, 0, sizeof(o));
 	memset(&sst, 0, sizeof(sst));
@@ -252,8 +266,22 @@ int cmd_flows(int argc, char **argv)
 	o.from_ms = INT64_MIN;
 	o.to_ms = INT64_MAX;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "r:R:C:c:t:s:n:o:O:A:abBNf:qh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:R:C:c:t:s:n:o:O:A:abBNf:qh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 1000:
+			if (nnodes == MAX_NODES) {
+				fprintf(stderr, "vigil flows: at most %d --node\n", MAX_NODES);
+				goto out;
+			}
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
+				fprintf(stderr, "vigil flows: --node is a URL (http://HOST:PORT), not '%s'\n",
+					optarg);
+				goto out;
+			}
+			nodes[nnodes++] = optarg;
+			break;
+		case 1001: tokfile = optarg; break;
+		case 1002: partial_ok = true; break;
 		case 'r':
 			if (ncaps == MAX_CAPTURES) {
 				fprintf(stderr, "vigil flows: at most %d captures\n", MAX_CAPTURES);
@@ -284,6 +312,7 @@ int cmd_flows(int argc, char **argv)
 				goto out;
 			}
 			sort_set = true;
+			sortarg = optarg;
 			break;
 		case 'c': {
 			char *end;
@@ -360,6 +389,29 @@ int cmd_flows(int argc, char **argv)
 		fprintf(stderr, "vigil flows: -r and -R exclude each other\n");
 		goto out;
 	}
+	if (nnodes && (ncaps || storedir)) {
+		fprintf(stderr, "vigil flows: --node excludes -r and -R\n");
+		goto out;
+	}
+	if ((tokfile || partial_ok) && !nnodes) {
+		fprintf(stderr, "vigil flows: --token-file and --partial-ok go with --node\n");
+		goto out;
+	}
+	token[0] = '\0';
+	if (tokfile) {
+		FILE *tf = fopen(tokfile, "r");
+		size_t tn = tf ? fread(token, 1, sizeof(token) - 1, tf) : 0;
+		if (tf)
+			fclose(tf);
+		token[tn] = '\0';
+		while (tn && (token[tn - 1] == '\n' || token[tn - 1] == '\r' || token[tn - 1] == ' '))
+			token[--tn] = '\0';
+		if (!tn) {
+			fprintf(stderr, "vigil flows: cannot read a token from %s\n", tokfile);
+			rc = 1;
+			goto out;
+		}
+	}
 	if (ffile && optind < argc) {
 		fprintf(stderr, "vigil flows: give the filter with -f or on the command line, not both\n");
 		goto out;
@@ -418,9 +470,21 @@ int cmd_flows(int argc, char **argv)
 		fprintf(stderr, "vigil flows: %s\n", err);
 		goto out;
 	}
-	if (!ncaps && !storedir)
+	if (!ncaps && !storedir && !nnodes)
 		storedir = conf_get(cf, "store", "dir", DEFAULT_STORE_DIR);
-	int qrc = query_run_new(filter, &o, stdout, &qr, err, sizeof(err));
+	if (nnodes) {
+		/* the filter is the nodes' to run; here only their answers are merged */
+		char cerr[1024];
+		struct query_filter *chk = NULL;
+		int frc = query_filter_compile(filter, &chk, cerr, sizeof(cerr));
+		query_filter_free(chk);
+		if (frc < 0) {
+			fprintf(stderr, "%s\n", cerr[0] ? cerr : vigil_strerror(frc));
+			goto out;
+		}
+		o.merged = true;
+	}
+	int qrc = query_run_new(nnodes ? "" : filter, &o, stdout, &qr, err, sizeof(err));
 	if (qrc < 0) {
 		if (err[0])
 			fprintf(stderr, "%s\n", err);
@@ -429,7 +493,30 @@ int cmd_flows(int argc, char **argv)
 		goto out;
 	}
 	pr.on = isatty(2) != 0;
-	if (ncaps)
+	size_t nfailed = 0;
+	if (nnodes) {
+		struct flows_nodes_req rq = { .nodes = nodes, .nnodes = nnodes, .filter = filter,
+					      .opts = &o, .sort_name = o.nstats ? NULL : sortarg,
+					      .token = token[0] ? token : NULL };
+		struct query_node_stats ns = { 0 };
+		int nrc = flows_nodes_run(&rq, qr, &ns, &nfailed);
+		if (nrc < 0) {
+			fprintf(stderr, "vigil flows: %s\n", vigil_strerror(nrc));
+			rc = 1;
+			goto out;
+		}
+		if (nfailed == nnodes) {
+			fprintf(stderr, "vigil flows: no node answered\n");
+			rc = 1;
+			goto out;
+		}
+		sst.segments = ns.segments;
+		sst.segments_skipped = ns.segments_skipped;
+		sst.blocks = ns.blocks;
+		sst.bad_blocks = ns.bad_blocks;
+		sst.bytes_read = ns.bytes_read;
+		rc = 0;
+	} else if (ncaps)
 		rc = read_captures(qr, caps, ncaps, &pr);
 	else
 		rc = read_store(qr, storedir, o.from_ms, o.to_ms, &pr, &sst);
@@ -442,7 +529,8 @@ int cmd_flows(int argc, char **argv)
 	}
 	struct query_run_stats qs;
 	query_run_get_stats(qr, &qs);
-	if ((o.format == QUERY_OUT_TABLE || o.format == QUERY_OUT_FMT) && o.summary && storedir && rc == 0)
+	if ((o.format == QUERY_OUT_TABLE || o.format == QUERY_OUT_FMT) && o.summary &&
+	    (storedir || nnodes) && rc == 0)
 		printf("Store: %" PRIu64 " segments read, %" PRIu64 " skipped by time/host index, %" PRIu64
 		       " blocks, %" PRIu64 " bad blocks, %" PRIu64 " bytes read\n",
 		       sst.segments, sst.segments_skipped, sst.blocks, sst.bad_blocks + qs.bad_blocks,
@@ -453,6 +541,12 @@ int cmd_flows(int argc, char **argv)
 	if (qs.bad_blocks)
 		fprintf(stderr, "vigil flows: %" PRIu64 " store blocks could not be decoded and were skipped\n",
 			qs.bad_blocks);
+	if (nfailed && rc == 0) {
+		fprintf(stderr, "vigil flows: the answer is partial: %zu of %zu nodes failed%s\n", nfailed,
+			nnodes, partial_ok ? " (--partial-ok)" : "");
+		if (!partial_ok)
+			rc = 3;
+	}
 out:
 	query_run_free(qr);
 	conf_free(cf);

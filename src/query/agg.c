@@ -566,3 +566,93 @@ size_t query_agg_top(const struct query_agg *a, size_t n, struct query_agg_entry
 	free(h);
 	return n;
 }
+
+/* ---- merging tables of several nodes (vigil flows --node) ---- */
+
+int query_agg_merge(struct query_agg *a, const struct query_agg_entry *e)
+{
+	bool narrow = !a->addr_key || memcmp(e->key.b, v4_prefix, 12) == 0;
+	int64_t *first, *last;
+	uint64_t *flows, *packets, *bytes;
+	int32_t *proto;
+
+	if (narrow) {
+		uint32_t k = query_agg_key_u32(e);
+		struct slot4 *s = lookup4(a, k, hash4(k));
+		if (!s) {
+			a->dropped += e->flows;
+			return VIGIL_ELIMIT;
+		}
+		first = &s->first, last = &s->last, flows = &s->flows, packets = &s->packets;
+		bytes = &s->bytes, proto = &s->proto;
+	} else {
+		uint64_t x, y;
+		memcpy(&x, e->key.b, 8);
+		memcpy(&y, e->key.b + 8, 8);
+		struct slot *s = lookup(a, x, y, hash_key(x, y));
+		if (!s) {
+			a->dropped += e->flows;
+			return VIGIL_ELIMIT;
+		}
+		first = &s->first, last = &s->last, flows = &s->flows, packets = &s->packets;
+		bytes = &s->bytes, proto = &s->proto;
+	}
+	*flows += e->flows;
+	*packets += e->packets;
+	*bytes += e->bytes;
+	if (e->first_ms < *first)
+		*first = e->first_ms;
+	if (e->last_ms > *last)
+		*last = e->last_ms;
+	if (*proto == -2)
+		*proto = e->proto;
+	else if (*proto != e->proto)
+		*proto = -1;
+	return 0;
+}
+
+void query_agg_merge_totals(struct query_agg *a, uint64_t flows, uint64_t packets, uint64_t bytes)
+{
+	a->tflows += flows;
+	a->tpackets += packets;
+	a->tbytes += bytes;
+}
+
+void query_agg_each(const struct query_agg *a, void (*fn)(void *ctx, const struct query_agg_entry *e),
+		    void *ctx)
+{
+	struct query_agg_entry e;
+
+	for (size_t i = 0; i < a->cap; i++) {
+		const struct slot *s = &a->slots[i];
+		if (!s->used)
+			continue;
+		e.key = s->key;
+		e.first_ms = s->first;
+		e.last_ms = s->last;
+		e.flows = s->flows;
+		e.packets = s->packets;
+		e.bytes = s->bytes;
+		e.proto = s->proto < 0 ? -1 : s->proto;
+		fn(ctx, &e);
+	}
+	for (size_t i = 0; i < a->cap4; i++) {
+		const struct slot4 *s = &a->s4[i];
+		if (!s->flows)
+			continue;
+		memset(e.key.b, 0, 12);
+		if (a->addr_key)
+			memcpy(e.key.b, v4_prefix, 12);
+		e.key.b[12] = (uint8_t)(s->key >> 24);
+		e.key.b[13] = (uint8_t)(s->key >> 16);
+		e.key.b[14] = (uint8_t)(s->key >> 8);
+		e.key.b[15] = (uint8_t)s->key;
+		e.first_ms = s->first;
+		e.last_ms = s->last;
+		e.flows = s->flows;
+		e.packets = s->packets;
+		e.bytes = s->bytes;
+		e.proto = s->proto < 0 ? -1 : s->proto;
+		fn(ctx, &e);
+	}
+}

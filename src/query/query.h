@@ -144,6 +144,13 @@ size_t query_agg_count(const struct query_agg *a);
 size_t query_agg_top(const struct query_agg *a, size_t n, struct query_agg_entry *out);
 /* Totals over everything added (for the percentages). */
 void query_agg_totals(const struct query_agg *a, uint64_t *flows, uint64_t *packets, uint64_t *bytes);
+/* Merging the tables of several nodes (vigil flows --node): add one entry of
+ * another table (summed per key, first/last widened; 0 or VIGIL_ELIMIT),
+ * add another table's totals, and visit every entry held (any order). */
+int query_agg_merge(struct query_agg *a, const struct query_agg_entry *e);
+void query_agg_merge_totals(struct query_agg *a, uint64_t flows, uint64_t packets, uint64_t bytes);
+void query_agg_each(const struct query_agg *a, void (*fn)(void *ctx, const struct query_agg_entry *e),
+		    void *ctx);
 static inline uint32_t query_agg_key_u32(const struct query_agg_entry *e)
 {
 	return (uint32_t)e->key.b[12] << 24 | (uint32_t)e->key.b[13] << 16 |
@@ -197,7 +204,13 @@ const struct qrec *query_flowagg_rec(const struct query_flowagg *a, size_t i);
  * records: at most this many (more: VIGIL_ELIMIT, or counted as dropped). */
 #define QUERY_SORT_MAX_ROWS (16u << 20)
 
-enum query_format { QUERY_OUT_TABLE, QUERY_OUT_CSV, QUERY_OUT_JSON, QUERY_OUT_FMT, QUERY_OUT_NULL };
+/* QUERY_OUT_NULL is -o null: rows are counted, never decoded or written.
+ * QUERY_OUT_PARTIAL is a node's partial answer (opts.partial sets it,
+ * whatever format says): every row is written, with every column. */
+enum query_format {
+	QUERY_OUT_TABLE, QUERY_OUT_CSV, QUERY_OUT_JSON, QUERY_OUT_FMT, QUERY_OUT_NULL,
+	QUERY_OUT_PARTIAL,
+};
 
 /* -O: the order records are printed in (nfdump's names). */
 enum query_sort {
@@ -232,6 +245,15 @@ struct query_opts {
 	enum query_sort sort;        /* -O */
 	bool aggregate;              /* -a, -A, -b, -B: aggregate by agg */
 	struct query_aggspec agg;
+	/* Queries across nodes (vigil flows --node; docs/internals/web.md):
+	 * partial: this run is a node's part; it writes the partial answer
+	 * (rows with every column, the whole -s tables, the totals) instead of
+	 * the output format; merged: this run's input is nodes' partial
+	 * answers (query_run_merge_partial), the totals are theirs. A
+	 * partial run's format is QUERY_OUT_PARTIAL, never -o null's "count
+	 * only" (a node would send no rows). */
+	bool partial;
+	bool merged;
 };
 
 struct query_run_stats {
@@ -261,6 +283,18 @@ int query_run_block(struct query_run *qr, struct store_block *b);
 /* Write the top-N tables / summary and flush. 0 or VIGIL_EIO. */
 int query_run_finish(struct query_run *qr);
 void query_run_get_stats(const struct query_run *qr, struct query_run_stats *s);
+
+/* A node's store figures, carried in its partial answer (the X line). */
+struct query_node_stats {
+	uint64_t segments, segments_skipped, blocks, bad_blocks, bytes_read;
+};
+/* Feed one node's whole partial answer (len bytes, the wire format of
+ * docs/internals/web.md) into a merged run; adds its store figures to ns.
+ * 0, 1 when the run needs no more input (-n reached while listing), or a
+ * negative vigil_err with err saying what is wrong (VIGIL_EFORMAT for a
+ * malformed or truncated answer). */
+int query_run_merge_partial(struct query_run *qr, const char *buf, size_t len,
+			    struct query_node_stats *ns, char *err, size_t errlen);
 void query_run_free(struct query_run *qr);
 
 #endif

@@ -42,7 +42,11 @@ struct query_run {
 	size_t nheld, capheld;
 	bool generic_rows;            /* rows need columns beyond LIST_COLS */
 	bool full;                    /* -c reached, or a cap: no more input wanted */
+	uint64_t fed;                 /* merged: rows taken from the nodes (for -c) */
 };
+
+/* Every column: what a node's partial answer carries of a row. */
+#define ALL_COLS ((1ULL << FLOW_NCOLS) - 1)
 
 /* Columns a listed row shows (the rest of struct flow stays zero); the
  * table also shows the TOS, csv and json do not (so it is not decoded). */
@@ -113,6 +117,18 @@ int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *
 	if (!qr)
 		return VIGIL_ENOMEM;
 	qr->opts = *opts;
+	if (opts->partial)
+		/* a node's answer is its own output, not one of the formats:
+		 * in particular not -o null, which counts rows and writes none */
+		qr->opts.format = QUERY_OUT_PARTIAL;
+	if (opts->partial && opts->aggregate) {
+		/* a node cannot aggregate, sort or cut records whose other
+		 * halves may be on another node: it sends every matching row */
+		qr->opts.aggregate = false;
+		qr->opts.sort = QUERY_SORT_NONE;
+		qr->opts.limit = 0;
+	}
+	opts = &qr->opts;
 	qr->tfirst = INT64_MAX;
 	qr->tlast = INT64_MIN;
 	rc = query_filter_compile(filter_text, &qr->filter, err, errlen);
@@ -121,11 +137,11 @@ int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *
 	rc = query_filter_set_time(qr->filter, opts->from_ms, opts->to_ms);
 	if (rc < 0)
 		goto out;
-	qr->want_summary = (opts->format == QUERY_OUT_TABLE || opts->format == QUERY_OUT_FMT) &&
-			   opts->summary;
+	qr->want_summary = ((opts->format == QUERY_OUT_TABLE || opts->format == QUERY_OUT_FMT) &&
+			    opts->summary) || opts->partial;
 	qr->list_columns = opts->format == QUERY_OUT_TABLE ? TABLE_COLS
 			   : opts->format == QUERY_OUT_NULL ? 0 : LIST_COLS;
-	if (opts->format == QUERY_OUT_FMT) {
+	if (opts->format == QUERY_OUT_FMT && !opts->partial) {
 		rc = recfmt_compile(opts->fmt ? opts->fmt : "", opts->plain, &qr->rf, err, errlen);
 		if (rc < 0)
 			goto out;
@@ -144,6 +160,10 @@ int query_run_new(const char *filter_text, const struct query_opts *opts, FILE *
 	if (opts->sort != QUERY_SORT_NONE && !opts->nstats) {
 		qr->list_columns |= 1ULL << FLOW_COL_FIRST | 1ULL << FLOW_COL_LAST |
 				    1ULL << FLOW_COL_PACKETS | 1ULL << FLOW_COL_BYTES;
+		qr->generic_rows = true;
+	}
+	if (opts->partial) {
+		qr->list_columns = ALL_COLS;
 		qr->generic_rows = true;
 	}
 	qr->columns = query_filter_columns(qr->filter) | (qr->want_summary ? SUMMARY_COLS : 0);
@@ -213,6 +233,8 @@ static void list_header(struct query_run *qr)
 	if (qr->header_done)
 		return;
 	qr->header_done = true;
+	if (qr->opts.partial)
+		return;
 	if (qr->opts.no_header)
 		return;
 	if (qr->opts.format == QUERY_OUT_CSV)
@@ -232,6 +254,99 @@ static void ep_str(const struct vaddr *a, uint16_t port, char *buf, size_t size)
 	snprintf(buf, size, addr_is_v4(a) ? "%s:%u" : "[%s]:%u", addr_format(a, ab), port);
 }
 
+/* ---- the partial answer of a node (docs/internals/web.md) ---- */
+
+static char *qp_hex(char *p, const struct vaddr *a)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (int i = 0; i < 16; i++) {
+		*p++ = hx[a->b[i] >> 4];
+		*p++ = hx[a->b[i] & 15];
+	}
+	return p;
+}
+
+static char *qp_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return qp_u64(p, (uint64_t)0 - (uint64_t)v);
+	}
+	return qp_u64(p, (uint64_t)v);
+}
+
+/* "R" and every column of the row, in enum flow_col order. */
+static void partial_row(struct qout *o, const struct flow *f)
+{
+	char *p = o->buf + o->len;
+	const struct vaddr *ad[6] = { &f->src, &f->dst, &f->xsrc, &f->xdst, &f->nexthop, &f->exporter };
+	const uint64_t nums[] = { f->packets, f->bytes, f->sampling, f->src_as, f->dst_as, f->in_if,
+				  f->out_if, f->domain, f->sport, f->dport, f->xsport, f->xdport,
+				  f->proto, f->tcp_flags, f->tos, f->nat_event, f->src_mask,
+				  f->dst_mask, f->direction, f->version };
+
+	*p++ = 'R';
+	*p++ = ' ';
+	p = qp_i64(p, f->first_ms);
+	*p++ = ' ';
+	p = qp_i64(p, f->last_ms);
+	for (int i = 0; i < 6; i++) {
+		*p++ = ' ';
+		p = qp_hex(p, ad[i]);
+	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		*p++ = ' ';
+		p = qp_u64(p, nums[i]);
+	}
+	*p++ = '\n';
+	o->len = (size_t)(p - o->buf);
+}
+
+static void partial_entry(void *ctx, const struct query_agg_entry *e)
+{
+	struct qout *o = ctx;
+	char *p;
+
+	qout_room(o);
+	p = o->buf + o->len;
+	p = QP_LIT(p, "K ");
+	p = qp_hex(p, &e->key);
+	*p++ = ' ';
+	p = qp_i64(p, e->first_ms);
+	*p++ = ' ';
+	p = qp_i64(p, e->last_ms);
+	*p++ = ' ';
+	p = qp_u64(p, e->flows);
+	*p++ = ' ';
+	p = qp_u64(p, e->packets);
+	*p++ = ' ';
+	p = qp_u64(p, e->bytes);
+	*p++ = ' ';
+	p = qp_i64(p, e->proto);
+	*p++ = '\n';
+	o->len = (size_t)(p - o->buf);
+}
+
+/* The whole -s tables (not their top N: merging the nodes' top Ns is wrong)
+ * and the totals. */
+static void partial_finish(struct query_run *qr)
+{
+	struct qout *o = &qr->out;
+	uint64_t tf, tp, tb;
+
+	for (size_t i = 0; i < qr->opts.nstats; i++) {
+		query_agg_totals(qr->agg[i], &tf, &tp, &tb);
+		qout_printf(o, "S %zu %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", i, tf, tp, tb,
+			    query_agg_dropped(qr->agg[i]));
+		query_agg_each(qr->agg[i], partial_entry, o);
+	}
+	qout_printf(o, "T %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		       " %" PRIu64 " %" PRId64 " %" PRId64 " %" PRIu32 " %" PRIu64 " %" PRIu64 "\n",
+		    qr->st.rows_seen, qr->st.rows_matched, qr->tflows, qr->tpackets, qr->tbytes,
+		    qr->spackets, qr->sbytes, qr->tfirst, qr->tlast, qr->st.max_sampling,
+		    qr->st.bad_blocks, qr->st.agg_dropped);
+}
+
 static void list_row(struct query_run *qr, const struct flow *f, uint64_t flows, uint64_t opackets,
 		     uint64_t obytes)
 {
@@ -240,8 +355,14 @@ static void list_row(struct query_run *qr, const struct flow *f, uint64_t flows,
 
 	qout_room(o);
 	p = o->buf + o->len;
+	if (qr->opts.partial) {
+		partial_row(o, f);
+		qr->st.rows_printed++;
+		return;
+	}
 	switch (qr->opts.format) {
 	case QUERY_OUT_NULL:
+	case QUERY_OUT_PARTIAL:   /* written above */
 		break;
 	case QUERY_OUT_FMT:
 		recfmt_row(qr->rf, o, f, flows, opackets, obytes);
@@ -464,17 +585,20 @@ static int run_batch(struct query_run *qr, struct query_cols *c, const struct fl
 	bool direct = !qr->fa && qr->opts.sort == QUERY_SORT_NONE;
 	int rc;
 
+	uint64_t *taken = qr->opts.merged ? &qr->fed : &qr->st.rows_matched;
+
 	qr->st.batches++;
-	qr->st.rows_seen += c->n;
+	if (!qr->opts.merged)
+		qr->st.rows_seen += c->n;
 	if (qr->opts.max_records) {
-		uint64_t left = qr->opts.max_records - qr->st.rows_matched;
+		uint64_t left = qr->opts.max_records - *taken;
 		if (n >= left) {
 			n = (size_t)left;
 			qr->full = true;
 		}
 	}
-	qr->st.rows_matched += n;
-	if (qr->want_summary)
+	*taken += n;
+	if (qr->want_summary && !qr->opts.merged)
 		account(qr, c, qr->sel, n);
 	if (qr->opts.nstats) {
 		for (size_t i = 0; i < qr->opts.nstats; i++)
@@ -807,6 +931,15 @@ static int write_records(struct query_run *qr)
 
 int query_run_finish(struct query_run *qr)
 {
+	if (qr->opts.partial) {
+		if (!qr->opts.nstats && qr->opts.sort != QUERY_SORT_NONE) {
+			int rc = write_records(qr);
+			if (rc < 0)
+				return rc;
+		}
+		partial_finish(qr);
+		return qout_flush(&qr->out);
+	}
 	if (!qr->opts.nstats) {
 		if (qr->fa || qr->opts.sort != QUERY_SORT_NONE) {
 			int rc = write_records(qr);
@@ -822,4 +955,276 @@ int query_run_finish(struct query_run *qr)
 	if (qr->want_summary)
 		summary(qr);
 	return qout_flush(&qr->out);
+}
+
+/* ---- reading nodes' partial answers (vigil flows --node) ---- */
+
+struct pline {
+	const char *p, *end;   /* the rest of the line */
+};
+
+static int tok(struct pline *l, const char **s, size_t *n)
+{
+	const char *q = l->p;
+	while (q < l->end && *q != ' ')
+		q++;
+	if (q == l->p)
+		return -1;
+	*s = l->p;
+	*n = (size_t)(q - l->p);
+	l->p = q < l->end ? q + 1 : q;
+	return 0;
+}
+
+static int tok_u64(struct pline *l, uint64_t max, uint64_t *v)
+{
+	const char *s;
+	size_t n;
+	uint64_t x = 0;
+	if (tok(l, &s, &n) || n > 20)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	if (x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int tok_i64(struct pline *l, int64_t *v)
+{
+	uint64_t x;
+	bool neg = l->p < l->end && *l->p == '-';
+	if (neg)
+		l->p++;
+	if (tok_u64(l, neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &x))
+		return -1;
+	*v = neg ? (int64_t)(0 - x) : (int64_t)x;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int tok_addr(struct pline *l, struct vaddr *a)
+{
+	const char *s;
+	size_t n;
+	if (tok(l, &s, &n) || n != 32)
+		return -1;
+	for (int i = 0; i < 16; i++) {
+		int h = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (h < 0 || lo < 0)
+			return -1;
+		a->b[i] = (uint8_t)(h << 4 | lo);
+	}
+	return 0;
+}
+
+static int parse_row(struct pline *l, struct flow *f)
+{
+	struct vaddr *ad[6] = { &f->src, &f->dst, &f->xsrc, &f->xdst, &f->nexthop, &f->exporter };
+	uint64_t v[20];
+	static const uint64_t max[20] = { UINT64_MAX, UINT64_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX,
+					  UINT32_MAX, UINT32_MAX, UINT32_MAX, 65535, 65535, 65535,
+					  65535, 255, 255, 255, 255, 255, 255, 255, 255 };
+
+	memset(f, 0, sizeof(*f));
+	if (tok_i64(l, &f->first_ms) || tok_i64(l, &f->last_ms))
+		return -1;
+	for (int i = 0; i < 6; i++)
+		if (tok_addr(l, ad[i]))
+			return -1;
+	for (int i = 0; i < 20; i++)
+		if (tok_u64(l, max[i], &v[i]))
+			return -1;
+	f->packets = v[0], f->bytes = v[1], f->sampling = (uint32_t)v[2];
+	f->src_as = (uint32_t)v[3], f->dst_as = (uint32_t)v[4], f->in_if = (uint32_t)v[5];
+	f->out_if = (uint32_t)v[6], f->domain = (uint32_t)v[7];
+	f->sport = (uint16_t)v[8], f->dport = (uint16_t)v[9], f->xsport = (uint16_t)v[10];
+	f->xdport = (uint16_t)v[11];
+	f->proto = (uint8_t)v[12], f->tcp_flags = (uint8_t)v[13], f->tos = (uint8_t)v[14];
+	f->nat_event = (uint8_t)v[15], f->src_mask = (uint8_t)v[16], f->dst_mask = (uint8_t)v[17];
+	f->direction = (uint8_t)v[18], f->version = (uint8_t)v[19];
+	return 0;
+}
+
+#define MERGE_BATCH 4096
+
+int query_run_merge_partial(struct query_run *qr, const char *buf, size_t len,
+			    struct query_node_stats *ns, char *err, size_t errlen)
+{
+	struct flow *rows = NULL;
+	size_t nrows = 0, lineno = 0;
+	const char *p = buf, *end = buf + len;
+	int cur = -1, rc = 0;
+	bool done = false, stopped = false;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!qr->opts.merged)
+		return VIGIL_EINVAL;
+	rows = malloc(MERGE_BATCH * sizeof(*rows));
+	if (!rows)
+		return VIGIL_ENOMEM;
+	while (p < end && rc == 0) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct pline l;
+		if (!nl) {
+			snprintf(err, errlen, "line %zu: not ended by a newline", lineno + 1);
+			rc = VIGIL_EFORMAT;
+			break;
+		}
+		lineno++;
+		l.p = p + 2;
+		l.end = nl;
+		if (nl == p && nl + 2 < end && nl[1] == 'F' && nl[2] == ' ') {
+			p = nl + 1;   /* the empty line before an F line */
+			lineno--;
+			continue;
+		}
+		if (done || nl - p < 1 || (nl - p >= 2 && p[1] != ' ') || (nl - p == 1 && p[0] != 'E')) {
+			snprintf(err, errlen, "line %zu: %s", lineno, done ? "after the end" : "malformed");
+			rc = VIGIL_EFORMAT;
+			break;
+		}
+		if (p[0] != 'R' && nrows) {
+			if (!stopped && (rc = query_run_flows(qr, rows, nrows)) == 1) {
+				stopped = true;
+				rc = 0;
+			}
+			nrows = 0;
+			if (rc < 0)
+				break;
+		}
+		bool bad = false;
+		switch (p[0]) {
+		case 'R':
+			if (cur >= 0 || qr->opts.nstats) {
+				bad = true;
+				break;
+			}
+			if (parse_row(&l, &rows[nrows])) {
+				bad = true;
+				break;
+			}
+			if (++nrows == MERGE_BATCH) {
+				if (!stopped && (rc = query_run_flows(qr, rows, nrows)) == 1) {
+					stopped = true;
+					rc = 0;
+				}
+				nrows = 0;
+			}
+			break;
+		case 'S': {
+			uint64_t i, tf, tp, tb, dr;
+			if (tok_u64(&l, QUERY_MAX_STATS - 1, &i) || i >= qr->opts.nstats ||
+			    (int)i != cur + 1 || tok_u64(&l, UINT64_MAX, &tf) ||
+			    tok_u64(&l, UINT64_MAX, &tp) || tok_u64(&l, UINT64_MAX, &tb) ||
+			    tok_u64(&l, UINT64_MAX, &dr)) {
+				bad = true;
+				break;
+			}
+			cur = (int)i;
+			query_agg_merge_totals(qr->agg[cur], tf, tp, tb);
+			qr->st.agg_dropped += dr;
+			break;
+		}
+		case 'K': {
+			struct query_agg_entry e;
+			int64_t pr;
+			if (cur < 0 || tok_addr(&l, &e.key) || tok_i64(&l, &e.first_ms) ||
+			    tok_i64(&l, &e.last_ms) || tok_u64(&l, UINT64_MAX, &e.flows) ||
+			    tok_u64(&l, UINT64_MAX, &e.packets) || tok_u64(&l, UINT64_MAX, &e.bytes) ||
+			    tok_i64(&l, &pr) || pr < -1 || pr > 255 || e.flows == 0) {
+				bad = true;
+				break;
+			}
+			e.proto = (int)pr;
+			(void)query_agg_merge(qr->agg[cur], &e); /* a key past the cap: counted as dropped */
+			break;
+		}
+		case 'T': {
+			uint64_t v[12];
+			int64_t tfirst, tlast;
+			for (int i = 0; i < 7 && !bad; i++)
+				bad = tok_u64(&l, UINT64_MAX, &v[i]) != 0;
+			if (bad || tok_i64(&l, &tfirst) || tok_i64(&l, &tlast) ||
+			    tok_u64(&l, UINT32_MAX, &v[9]) || tok_u64(&l, UINT64_MAX, &v[10]) ||
+			    tok_u64(&l, UINT64_MAX, &v[11])) {
+				bad = true;
+				break;
+			}
+			qr->st.rows_seen += v[0];
+			qr->st.rows_matched += v[1];
+			qr->tflows += v[2];
+			qr->tpackets += v[3];
+			qr->tbytes += v[4];
+			qr->spackets += v[5];
+			qr->sbytes += v[6];
+			if (tfirst < qr->tfirst)
+				qr->tfirst = tfirst;
+			if (tlast > qr->tlast)
+				qr->tlast = tlast;
+			if (v[9] > qr->st.max_sampling)
+				qr->st.max_sampling = (uint32_t)v[9];
+			qr->st.bad_blocks += v[10];
+			qr->st.agg_dropped += v[11];
+			break;
+		}
+		case 'X': {
+			uint64_t v[5];
+			for (int i = 0; i < 5 && !bad; i++)
+				bad = tok_u64(&l, UINT64_MAX, &v[i]) != 0;
+			if (bad)
+				break;
+			ns->segments += v[0];
+			ns->segments_skipped += v[1];
+			ns->blocks += v[2];
+			ns->bad_blocks += v[3];
+			ns->bytes_read += v[4];
+			break;
+		}
+		case 'E':
+			done = true;
+			break;
+		case 'F': {
+			/* the node failed after it began to answer: its message */
+			int n = (int)(l.end - l.p);
+			snprintf(err, errlen, "node error: %.*s", n > 300 ? 300 : n, l.p);
+			rc = VIGIL_EIO;
+			l.p = l.end;
+			break;
+		}
+		default:
+			bad = true;
+		}
+		if (!bad && l.p < l.end && p[0] != 'E')
+			bad = true;    /* fields left over */
+		if (bad) {
+			snprintf(err, errlen, "line %zu: malformed '%c' line", lineno, p[0]);
+			rc = VIGIL_EFORMAT;
+		}
+		p = nl + 1;
+	}
+	if (rc == 0 && nrows && !stopped && (rc = query_run_flows(qr, rows, nrows)) == 1) {
+		stopped = true;
+		rc = 0;
+	}
+	if (rc == 0 && !done) {
+		snprintf(err, errlen, "the answer ends before its end line (truncated)");
+		rc = VIGIL_EFORMAT;
+	}
+	free(rows);
+	if (rc < 0 && !err[0] && errlen)
+		snprintf(err, errlen, "%s", vigil_strerror(rc));
+	return rc < 0 ? rc : stopped ? 1 : 0;
 }

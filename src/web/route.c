@@ -37,6 +37,7 @@ static const struct web_route routes[] = {
 	{ "GET", "blocks", api_blocks, 0 },
 	{ "GET", "blocks/#", api_block, 0 },
 	{ "GET", "notices", api_notices, 0 },
+	{ "GET", "query", api_query, WEB_PUBLIC },  /* checks loopback or the team itself */
 };
 
 int web_error(struct web_req *r, int status, const char *fmt, ...)

@@ -54,7 +54,13 @@ static enum MHD_Result send_req(struct web_req *r)
 	char *s;
 	enum MHD_Result ret;
 
-	if (r->text) {
+	if (r->stream_fd > 0) {
+		/* the pipe is libmicrohttpd's now (closed with the response) */
+		resp = MHD_create_response_from_pipe(r->stream_fd);
+		if (!resp)
+			close(r->stream_fd);
+		r->stream_fd = 0;
+	} else if (r->text) {
 		resp = MHD_create_response_from_buffer(strlen(r->text), r->text, MHD_RESPMEM_MUST_FREE);
 		r->text = NULL;
 	} else {
@@ -218,6 +224,8 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	json_decref(r->out);
 	free(r->text);
+	if (r->stream_fd > 0)
+		close(r->stream_fd);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;

@@ -60,6 +60,7 @@ struct web_req {
 	int status;
 	json_t *out;
 	char *text;           /* a text answer instead of JSON (metrics), malloc'd */
+	int stream_fd;        /* > 0: the answer is read from this pipe (api_query) */
 	const char *ctype;
 	char set_cookie[256];
 	int retry_after;      /* seconds, 0 none */
@@ -148,6 +149,7 @@ int api_blocks(struct web_req *r);
 int api_block(struct web_req *r);
 int api_notices(struct web_req *r);
 int web_metrics(struct web_req *r);
+int api_query(struct web_req *r);
 
 /* flows.c: the host's flows from the store. */
 /* Top n keys (a `vigil flows -s` key) of host's flows in [from, to]: a JSON

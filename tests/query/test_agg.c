@@ -333,6 +333,74 @@ static void test_run(void **state)
 	free(s);
 }
 
+static size_t count_lines(const char *s, const char *prefix)
+{
+	size_t n = 0, l = strlen(prefix);
+	for (const char *p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		n += !strncmp(p, prefix, l);
+	return n;
+}
+
+/* A node's partial answer writes its rows whatever the format says: -o null
+ * counts rows and writes none, and a node whose run took that path sent
+ * empty answers (an -a listing over --node printed "No matching flows"). */
+static void test_partial_not_null(void **state)
+{
+	struct flow f[3];
+	struct query_opts o;
+	char *s;
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < 3; i++) {
+		f[i].first_ms = 1700000000000LL + i;
+		f[i].last_ms = f[i].first_ms + 10;
+		addr_parse("10.0.0.1", &f[i].src);
+		addr_parse("192.0.2.7", &f[i].dst);
+		f[i].dport = (uint16_t)(443 + i);
+		f[i].proto = 6;
+		f[i].packets = 1;
+		f[i].bytes = 40;
+		f[i].sampling = 1;
+	}
+	for (int null = 0; null < 2; null++) {
+		memset(&o, 0, sizeof(o));
+		o.format = null ? QUERY_OUT_NULL : QUERY_OUT_PARTIAL;
+		o.partial = true;
+		o.from_ms = INT64_MIN;
+		o.to_ms = INT64_MAX;
+		/* a plain listing cut to n on the node */
+		o.limit = 2;
+		s = run_to_string("", &o, f, 3);
+		assert_int_equal(count_lines(s, "R "), 2);
+		assert_int_equal(count_lines(s, "T 3 3 "), 1);
+		free(s);
+		/* -A: the node sends every matching row, uncut and unsorted */
+		o.aggregate = true;
+		assert_int_equal(query_aggspec_parse("dstport,proto", &o.agg, NULL, 0), 0);
+		o.sort = QUERY_SORT_FLOWS;
+		o.limit = 1;
+		s = run_to_string("proto tcp", &o, f, 3);
+		assert_int_equal(count_lines(s, "R "), 3);
+		free(s);
+		/* -O without aggregation: the node's top n */
+		o.aggregate = false;
+		o.sort = QUERY_SORT_TSTART;
+		o.limit = 2;
+		s = run_to_string("", &o, f, 3);
+		assert_int_equal(count_lines(s, "R "), 2);
+		free(s);
+	}
+	/* and -o null itself still writes no row */
+	memset(&o, 0, sizeof(o));
+	o.format = QUERY_OUT_NULL;
+	o.from_ms = INT64_MIN;
+	o.to_ms = INT64_MAX;
+	s = run_to_string("", &o, f, 3);
+	assert_string_equal(s, "");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_stat_parse),
 		cmocka_unit_test(test_run),
+		cmocka_unit_test(test_partial_not_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
