@@ -494,6 +494,41 @@ static void sift(struct query_agg_entry *h, size_t n, size_t i, enum query_order
 }
 
 /* Offer e to the heap h of k (of at most n) entries. */
+/* A table slot as an entry: wide slots hold the whole key, narrow (4-byte
+ * key) slots have their counts and key filled apart, so that the top-N can
+ * reject on the counts before it builds a key. */
+static void slot_entry(const struct slot *s, struct query_agg_entry *e)
+{
+	e->key = s->key;
+	e->first_ms = s->first;
+	e->last_ms = s->last;
+	e->flows = s->flows;
+	e->packets = s->packets;
+	e->bytes = s->bytes;
+	e->proto = s->proto < 0 ? -1 : s->proto;
+}
+
+static void slot4_counts(const struct slot4 *s, struct query_agg_entry *e)
+{
+	e->flows = s->flows;
+	e->packets = s->packets;
+	e->bytes = s->bytes;
+	e->first_ms = s->first;
+	e->last_ms = s->last;
+	e->proto = s->proto < 0 ? -1 : s->proto;
+}
+
+static void slot4_key(const struct query_agg *a, const struct slot4 *s, struct query_agg_entry *e)
+{
+	memset(e->key.b, 0, 12);
+	if (a->addr_key)
+		memcpy(e->key.b, v4_prefix, 12);
+	e->key.b[12] = (uint8_t)(s->key >> 24);
+	e->key.b[13] = (uint8_t)(s->key >> 16);
+	e->key.b[14] = (uint8_t)(s->key >> 8);
+	e->key.b[15] = (uint8_t)s->key;
+}
+
 static void offer(struct query_agg_entry *h, size_t *k, size_t n, const struct query_agg_entry *e,
 		  enum query_order o)
 {
@@ -524,37 +559,18 @@ size_t query_agg_top(const struct query_agg *a, size_t n, struct query_agg_entry
 		const struct slot *s = &a->slots[i];
 		if (!s->used)
 			continue;
-		e.key = s->key;
-		e.first_ms = s->first;
-		e.last_ms = s->last;
-		e.flows = s->flows;
-		e.packets = s->packets;
-		e.bytes = s->bytes;
-		e.proto = s->proto < 0 ? -1 : s->proto;
+		slot_entry(s, &e);
 		offer(h, &k, n, &e, a->order);
 	}
 	for (size_t i = 0; i < a->cap4; i++) {
 		const struct slot4 *s = &a->s4[i];
 		if (!s->flows)
 			continue;
-		e.flows = s->flows;
-		e.packets = s->packets;
-		e.bytes = s->bytes;
-		e.first_ms = s->first;
-		e.last_ms = s->last;
+		slot4_counts(s, &e);
 		/* Cheap reject before building the key: strictly worse than the root. */
 		if (k == n && metric(&e, a->order) < metric(&h[0], a->order))
 			continue;
-		memset(e.key.b, 0, 12);
-		if (a->addr_key)
-			memcpy(e.key.b, v4_prefix, 12);
-		e.key.b[12] = (uint8_t)(s->key >> 24);
-		e.key.b[13] = (uint8_t)(s->key >> 16);
-		e.key.b[14] = (uint8_t)(s->key >> 8);
-		e.key.b[15] = (uint8_t)s->key;
-		e.first_ms = s->first;
-		e.last_ms = s->last;
-		e.proto = s->proto < 0 ? -1 : s->proto;
+		slot4_key(a, s, &e);
 		offer(h, &k, n, &e, a->order);
 	}
 	/* Pop worst-first into the back of out. */
@@ -627,32 +643,15 @@ void query_agg_each(const struct query_agg *a, void (*fn)(void *ctx, const struc
 		const struct slot *s = &a->slots[i];
 		if (!s->used)
 			continue;
-		e.key = s->key;
-		e.first_ms = s->first;
-		e.last_ms = s->last;
-		e.flows = s->flows;
-		e.packets = s->packets;
-		e.bytes = s->bytes;
-		e.proto = s->proto < 0 ? -1 : s->proto;
+		slot_entry(s, &e);
 		fn(ctx, &e);
 	}
 	for (size_t i = 0; i < a->cap4; i++) {
 		const struct slot4 *s = &a->s4[i];
 		if (!s->flows)
 			continue;
-		memset(e.key.b, 0, 12);
-		if (a->addr_key)
-			memcpy(e.key.b, v4_prefix, 12);
-		e.key.b[12] = (uint8_t)(s->key >> 24);
-		e.key.b[13] = (uint8_t)(s->key >> 16);
-		e.key.b[14] = (uint8_t)(s->key >> 8);
-		e.key.b[15] = (uint8_t)s->key;
-		e.first_ms = s->first;
-		e.last_ms = s->last;
-		e.flows = s->flows;
-		e.packets = s->packets;
-		e.bytes = s->bytes;
-		e.proto = s->proto < 0 ? -1 : s->proto;
+		slot4_counts(s, &e);
+		slot4_key(a, s, &e);
 		fn(ctx, &e);
 	}
 }
